@@ -1,0 +1,84 @@
+// The `amc` command line.
+import { parseArgs } from "node:util";
+import { defaultHome, defaultTopologyFile } from "@amc/chain";
+import { BaseError, errorMessage } from "@amc/utils";
+import { down, reset, status, xchainSend } from "./commands.js";
+import { up } from "./up.js";
+
+const usage = `amc: run and inspect a local AutoMobile Chain consortium
+
+usage:
+  amc up [--fresh] [--no-services]       start chains, contracts and services (Ctrl-C stops)
+  amc down                               stop what \`amc up\` started
+  amc status [--json]                    chains with their heights, services with their health
+  amc xchain send --from <chain> --to <chain> --body <text|0xhex> [--wait] [--json]
+                                         send a cross-chain message to the destination's MessageInbox
+  amc reset                              delete local chain state (next start begins anew)
+
+common options:
+  --config <file>   topology file (default ${defaultTopologyFile})
+  --home <dir>      state folder (default $AMC_HOME or .amc beside the topology file)`;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string", default: defaultTopologyFile },
+      home: { type: "string" },
+      json: { type: "boolean", default: false },
+      fresh: { type: "boolean", default: false },
+      "no-services": { type: "boolean", default: false },
+      from: { type: "string" },
+      to: { type: "string" },
+      body: { type: "string" },
+      wait: { type: "boolean", default: false },
+      timeout: { type: "string", default: "60" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const config = values.config ?? defaultTopologyFile;
+  const common = { config, home: values.home ?? defaultHome(config), json: values.json ?? false };
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return;
+  }
+  switch (command) {
+    case "up":
+      return up({ ...common, fresh: values.fresh ?? false, services: !values["no-services"] });
+    case "down":
+      return down(common);
+    case "status":
+      await status(common);
+      return;
+    case "reset":
+      return reset(common);
+    case "xchain": {
+      if (sub !== "send")
+        throw new BaseError(`unknown command: xchain ${sub ?? ""}`, { fix: "amc xchain send --help" });
+      if (!values.from || !values.to || values.body === undefined)
+        throw new BaseError("xchain send needs --from, --to and --body", {
+          fix: "e.g. amc xchain send --from main --to services --body hi --wait",
+        });
+      const timeout = Number(values.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0)
+        throw new BaseError("--timeout must be a positive number of seconds");
+      return xchainSend({
+        ...common,
+        from: values.from,
+        to: values.to,
+        body: values.body,
+        wait: values.wait ?? false,
+        timeoutMs: timeout * 1000,
+      });
+    }
+    default:
+      throw new BaseError(`unknown command: ${command}`, { fix: "run `amc --help`" });
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`amc: ${errorMessage(error)}`);
+  process.exit(error instanceof BaseError ? 2 : 1);
+});

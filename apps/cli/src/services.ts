@@ -1,0 +1,53 @@
+// The platform's services as `amc up` starts them: each one a separate Node.js process (so one can crash or be
+// killed without taking the others down), running its TypeScript entry through tsx, logging to .amc/logs.
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Topology } from "@amc/chain";
+
+const require = createRequire(import.meta.url);
+
+export type ServiceSpec = { name: string; entry: string; url: string; healthUrl: string; description: string };
+
+const appEntry = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+
+export function serviceSpecs(topology: Topology): ServiceSpec[] {
+  const { host, gateway, relayer, validators } = topology.services;
+  const base = (port: number) => `http://${host}:${port}`;
+  return [
+    {
+      name: "validators",
+      entry: appEntry("relayer/src/validators-main.ts"),
+      url: base(validators.port),
+      healthUrl: `${base(validators.port)}/health`,
+      description: "validator agents: sign each chain's dispatched messages",
+    },
+    {
+      name: "relayer",
+      entry: appEntry("relayer/src/relayer-main.ts"),
+      url: base(relayer.port),
+      healthUrl: `${base(relayer.port)}/health`,
+      description: "relayer: delivers cross-chain messages (/metrics)",
+    },
+    {
+      name: "gateway",
+      entry: appEntry("gateway/src/main.ts"),
+      url: base(gateway.port),
+      healthUrl: `${base(gateway.port)}/health`,
+      description: "cloud API (/v1/chains, /v1/governance/members)",
+    },
+  ];
+}
+
+/** Node arguments that run a TypeScript entry file. */
+export function nodeArgsFor(entry: string): string[] {
+  return ["--import", pathToFileURL(require.resolve("tsx/esm")).href, entry];
+}
+
+export async function isHealthy(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

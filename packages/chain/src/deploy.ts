@@ -1,0 +1,232 @@
+// Deterministic deployment of every module on every chain of a topology. Contracts go through the CREATE2
+// factory at 0x4e59…956c (built into anvil; on Besu it is put in the genesis alloc), with the deployer's address
+// as the only constructor argument, so each contract has the same address on every chain and on every run.
+// Deployment is idempotent: contracts that already have code are kept, initialised ones are not touched again,
+// which is how `amc up` resumes from persisted chain state.
+import {
+  consortiumAbi,
+  consortiumBytecode,
+  mailboxAbi,
+  mailboxBytecode,
+  messageInboxAbi,
+  messageInboxBytecode,
+  multisigIsmAbi,
+  multisigIsmBytecode,
+} from "@amc/abi";
+import { BaseError, createLogger, type Logger } from "@amc/utils";
+import {
+  type Abi,
+  type Address,
+  ContractFunctionRevertedError,
+  concatHex,
+  encodeAbiParameters,
+  getContractAddress,
+  type Hex,
+  keccak256,
+  stringToHex,
+  BaseError as ViemBaseError,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type ChainPublicClient, type ChainWalletClient, publicClientFor, walletClientFor } from "./clients.js";
+import type { ContractName, DeploymentManifest } from "./manifest.js";
+import { type ChainConfig, mainChain, type Topology } from "./topology.js";
+
+export const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
+
+export class DeploymentError extends BaseError {
+  override name = "DeploymentError";
+}
+
+const bytecodes: Record<ContractName, Hex> = {
+  Mailbox: mailboxBytecode,
+  MultisigIsm: multisigIsmBytecode,
+  MessageInbox: messageInboxBytecode,
+  Consortium: consortiumBytecode,
+};
+
+const moduleContracts: Record<ChainConfig["modules"][number], ContractName[]> = {
+  xchain: ["Mailbox", "MultisigIsm", "MessageInbox"],
+  governance: ["Consortium"],
+};
+
+export function salt(contract: ContractName): Hex {
+  return keccak256(stringToHex(`amc/v1/${contract}`));
+}
+
+export function initCode(contract: ContractName, initializer: Address): Hex {
+  return concatHex([bytecodes[contract], encodeAbiParameters([{ type: "address" }], [initializer])]);
+}
+
+/** The address `contract` gets on any chain when deployed by `deployer` (pure computation). */
+export function predictAddress(contract: ContractName, deployer: Address): Address {
+  return getContractAddress({
+    opcode: "CREATE2",
+    from: CREATE2_FACTORY,
+    salt: salt(contract),
+    bytecode: initCode(contract, deployer),
+  });
+}
+
+export function contractsOf(chain: ChainConfig): ContractName[] {
+  return chain.modules.flatMap((module) => moduleContracts[module]);
+}
+
+/** keccak256 of a role name, as the Consortium contract defines its role constants. */
+export const roleId = (name: string): Hex => keccak256(stringToHex(name));
+
+function isAlreadyInitialized(error: unknown): boolean {
+  if (!(error instanceof ViemBaseError)) return false;
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  return (
+    revert instanceof ContractFunctionRevertedError && (revert.data?.errorName ?? "").endsWith("AlreadyInitialized")
+  );
+}
+
+type InitCall = { contract: ContractName; abi: Abi; args: readonly unknown[] };
+
+function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<ContractName, Address>): InitCall[] {
+  const main = mainChain(topology);
+  const calls: InitCall[] = [];
+  const contracts = contractsOf(chain);
+  if (contracts.includes("MultisigIsm"))
+    calls.push({
+      contract: "MultisigIsm",
+      abi: multisigIsmAbi,
+      args: [
+        addresses.Mailbox,
+        main.chainId,
+        addresses.Consortium,
+        topology.chains.map((c) => ({ domain: c.chainId, validators: c.validators, threshold: c.threshold })),
+      ],
+    });
+  if (contracts.includes("Mailbox"))
+    calls.push({ contract: "Mailbox", abi: mailboxAbi, args: [addresses.MultisigIsm] });
+  if (contracts.includes("MessageInbox"))
+    calls.push({ contract: "MessageInbox", abi: messageInboxAbi, args: [addresses.Mailbox] });
+  if (contracts.includes("Consortium"))
+    calls.push({
+      contract: "Consortium",
+      abi: consortiumAbi,
+      args: [
+        {
+          members: topology.governance.members.map((m) => ({
+            account: m.address,
+            name: m.name,
+            metadataURI: m.metadataURI,
+            roles: m.roles.map(roleId),
+          })),
+          quorumBps: topology.governance.quorumBps,
+          votingPeriod: BigInt(topology.governance.votingPeriodSeconds),
+          mailbox: addresses.Mailbox,
+          ism: addresses.MultisigIsm,
+          domains: topology.chains.map((c) => c.chainId),
+          validatorSets: topology.chains.map((c) => ({
+            domain: c.chainId,
+            validators: c.validators,
+            threshold: c.threshold,
+          })),
+        },
+      ],
+    });
+  return calls;
+}
+
+async function waitAll(client: ChainPublicClient, hashes: Hex[], chain: string, what: string): Promise<void> {
+  const receipts = await Promise.all(hashes.map((hash) => client.waitForTransactionReceipt({ hash, timeout: 60_000 })));
+  const failed = receipts.find((r) => r.status !== "success");
+  if (failed)
+    throw new DeploymentError(`${what} on chain ${chain} reverted (tx ${failed.transactionHash})`, {
+      fix: "remove .amc (npx amc reset) and start again; if it persists the contracts and topology disagree",
+    });
+}
+
+export type DeployChainResult = { deployed: ContractName[]; initialized: ContractName[] };
+
+/** Deploys and initialises the modules of one chain; returns what it had to do (empty on resume). */
+export async function deployChain(
+  topology: Topology,
+  chain: ChainConfig,
+  deployerKey: Hex,
+  logger: Logger = createLogger({ component: "deploy" }),
+): Promise<DeployChainResult> {
+  const deployer = privateKeyToAccount(deployerKey).address;
+  const client = publicClientFor(chain);
+  const wallet: ChainWalletClient = walletClientFor(chain, deployerKey);
+  const names = ["Mailbox", "MultisigIsm", "MessageInbox", "Consortium"] as const;
+  const addresses = Object.fromEntries(names.map((n) => [n, predictAddress(n, deployer)])) as Record<
+    ContractName,
+    Address
+  >;
+
+  const factoryCode = await client.getCode({ address: CREATE2_FACTORY });
+  if (!factoryCode || factoryCode === "0x")
+    throw new DeploymentError(`chain ${chain.name} has no CREATE2 factory at ${CREATE2_FACTORY}`, {
+      fix: "add the factory to the chain's genesis alloc (docs/operations.md)",
+    });
+
+  // Phase 1: put missing code on chain, transactions pipelined with explicit nonces.
+  const deployed: ContractName[] = [];
+  let nonce = await client.getTransactionCount({ address: deployer, blockTag: "pending" });
+  const hashes: Hex[] = [];
+  for (const contract of contractsOf(chain)) {
+    const code = await client.getCode({ address: addresses[contract] });
+    if (code && code !== "0x") continue;
+    const data = concatHex([salt(contract), initCode(contract, deployer)]);
+    const gas = await client.estimateGas({ account: deployer, to: CREATE2_FACTORY, data });
+    hashes.push(await wallet.sendTransaction({ to: CREATE2_FACTORY, data, gas: (gas * 12n) / 10n, nonce: nonce++ }));
+    deployed.push(contract);
+    logger.info("deploying", { chain: chain.name, contract, address: addresses[contract] });
+  }
+  await waitAll(client, hashes, chain.name, "deployment");
+
+  // Phase 2: initialise what is not yet initialised (simulation tells which, and surfaces errors early).
+  const initialized: ContractName[] = [];
+  const initHashes: Hex[] = [];
+  nonce = await client.getTransactionCount({ address: deployer, blockTag: "pending" });
+  for (const call of initCalls(topology, chain, addresses)) {
+    try {
+      const { request } = await client.simulateContract({
+        account: wallet.account,
+        address: addresses[call.contract],
+        abi: call.abi,
+        functionName: "initialize",
+        args: call.args,
+      });
+      initHashes.push(await wallet.writeContract({ ...request, nonce: nonce++ }));
+      initialized.push(call.contract);
+    } catch (error) {
+      if (isAlreadyInitialized(error)) continue;
+      throw new DeploymentError(`initialising ${call.contract} on chain ${chain.name} failed`, {
+        details: error instanceof Error ? error.message.split("\n")[0] : String(error),
+        cause: error,
+      });
+    }
+  }
+  await waitAll(client, initHashes, chain.name, "initialisation");
+  return { deployed, initialized };
+}
+
+/** Deploys every chain of the topology in parallel and returns the manifest. */
+export async function deployTopology(
+  topology: Topology,
+  deployerKey: Hex,
+  logger?: Logger,
+): Promise<DeploymentManifest> {
+  const deployer = privateKeyToAccount(deployerKey).address;
+  await Promise.all(topology.chains.map((chain) => deployChain(topology, chain, deployerKey, logger)));
+  const manifest: DeploymentManifest = {
+    network: topology.network,
+    deployer,
+    create2Factory: CREATE2_FACTORY,
+    chains: {},
+  };
+  for (const chain of topology.chains) {
+    manifest.chains[chain.name] = {
+      chainId: chain.chainId,
+      role: chain.role,
+      rpcUrl: chain.rpcUrl,
+      contracts: Object.fromEntries(contractsOf(chain).map((c) => [c, predictAddress(c, deployer)])),
+    };
+  }
+  return manifest;
+}

@@ -1,0 +1,74 @@
+export { type AnvilInstance, anvilBinary, type StartAnvilOptions, startAnvil } from "./anvil.js";
+export {
+  type ChainPublicClient,
+  type ChainRef,
+  type ChainWalletClient,
+  publicClientFor,
+  viemChain,
+  walletClientFor,
+} from "./clients.js";
+export {
+  CREATE2_FACTORY,
+  contractsOf,
+  type DeployChainResult,
+  DeploymentError,
+  deployChain,
+  deployTopology,
+  initCode,
+  predictAddress,
+  roleId,
+  salt,
+} from "./deploy.js";
+export { DEV_MNEMONIC_TEST_ONLY, devAccount, devKeyIndex, devPrivateKey, devPrivateKeyOf } from "./devKeys.js";
+export { deployerKey, memberKey, relayerKey, validatorKeys } from "./keys.js";
+export {
+  type Delivery,
+  type DispatchParameters,
+  type DispatchResult,
+  dispatch,
+  findDelivery,
+  waitForDelivery,
+} from "./mailbox.js";
+export {
+  type ContractName,
+  contractAddress,
+  contractNames,
+  type DeploymentManifest,
+  manifestSchema,
+  readManifest,
+  writeManifest,
+} from "./manifest.js";
+export {
+  addressToBytes32,
+  attestationDigest,
+  bytes32ToAddress,
+  decodeMessage,
+  encodeMessage,
+  MAX_BODY_BYTES,
+  MESSAGE_HEADER_BYTES,
+  MESSAGE_VERSION,
+  messageId,
+  SIGNING_TAG,
+  type XChainMessage,
+} from "./message.js";
+export { defaultHome, type PlatformPaths, platformPaths } from "./paths.js";
+export { freePort, isPortFree } from "./ports.js";
+export {
+  type ChainConfig,
+  type ChainRole,
+  chainById,
+  chainByName,
+  chainRoles,
+  defaultTopologyFile,
+  loadTopology,
+  type MemberConfig,
+  type ModuleName,
+  mainChain,
+  moduleNames,
+  parseTopology,
+  type RoleName,
+  roleNames,
+  rpcPort,
+  type Topology,
+  topologySchema,
+} from "./topology.js";

@@ -1,0 +1,201 @@
+// The topology file (amc.config.json) names the consortium's chains, their roles and modules, who validates
+// them, the initial members, and the services' ports. Everything that starts the platform reads it through
+// `loadTopology`, which validates it and says exactly what is wrong.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { InvalidInputError } from "@amc/utils";
+import { getResolution, isValidCell } from "h3-js";
+import { type Address, getAddress, isAddress } from "viem";
+import { z } from "zod";
+
+export const chainRoles = ["main", "side", "edge"] as const;
+export type ChainRole = (typeof chainRoles)[number];
+
+/** Contract modules a chain can carry; each maps to the contracts that deploy.ts puts on it. */
+export const moduleNames = ["xchain", "governance"] as const;
+export type ModuleName = (typeof moduleNames)[number];
+
+/** Consortium roles known to the governance contract (keccak256 of the name on chain). */
+export const roleNames = [
+  "OEM",
+  "SUPPLIER",
+  "RSU_OPERATOR",
+  "REGULATOR",
+  "INSURER",
+  "BANK",
+  "ENERGY",
+  "CERTIFICATE_AUTHORITY",
+  "VALIDATOR_OPERATOR",
+  "MOBILITY_PROVIDER",
+] as const;
+export type RoleName = (typeof roleNames)[number];
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), { message: "not a 20-byte hex address" })
+  .transform((value) => getAddress(value));
+
+const loopbackUrl = z.url({ protocol: /^https?$/ });
+
+const chainSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, "lowercase letters, digits and '-', starting with a letter (max 40)"),
+    role: z.enum(chainRoles),
+    chainId: z.number().int().min(1).max(0xffffffff),
+    rpcUrl: loopbackUrl,
+    /** H3 cell (resolution 7) that an edge chain serves. */
+    h3Cell: z.string().optional(),
+    /** Seconds between blocks for the local anvil; 0 mines a block per transaction. */
+    blockTimeSeconds: z.number().int().min(0).max(60).default(1),
+    modules: z.array(z.enum(moduleNames)).min(1),
+    validators: z.array(address).min(1).max(32),
+    threshold: z.number().int().min(1),
+  })
+  .superRefine((chain, ctx) => {
+    if (chain.threshold > chain.validators.length)
+      ctx.addIssue({
+        code: "custom",
+        message: `threshold ${chain.threshold} exceeds ${chain.validators.length} validators`,
+      });
+    if (new Set(chain.validators).size !== chain.validators.length)
+      ctx.addIssue({ code: "custom", message: "validators must be distinct" });
+    if (chain.role === "edge") {
+      if (!chain.h3Cell || !isValidCell(chain.h3Cell))
+        ctx.addIssue({ code: "custom", message: "an edge chain needs h3Cell, a valid H3 index" });
+      else if (getResolution(chain.h3Cell) !== 7)
+        ctx.addIssue({ code: "custom", message: `h3Cell ${chain.h3Cell} is not at resolution 7` });
+    } else if (chain.h3Cell !== undefined) {
+      ctx.addIssue({ code: "custom", message: "only edge chains have an h3Cell" });
+    }
+    if (chain.role === "main" && !chain.modules.includes("governance"))
+      ctx.addIssue({ code: "custom", message: "the main chain must carry the governance module" });
+    if (chain.role !== "main" && chain.modules.includes("governance"))
+      ctx.addIssue({ code: "custom", message: "only the main chain carries governance" });
+    if (!chain.modules.includes("xchain"))
+      ctx.addIssue({ code: "custom", message: "every chain carries the xchain module (Mailbox)" });
+  });
+
+const memberSchema = z.object({
+  address,
+  name: z.string().min(1).max(200),
+  metadataURI: z.string().max(2000).default(""),
+  roles: z.array(z.enum(roleNames)).default([]),
+});
+
+const portSchema = z.number().int().min(1).max(65535);
+
+export const topologySchema = z
+  .object({
+    network: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+    /**
+     * Where service and deployer keys come from. "dev" uses the well-known anvil test mnemonic: TEST ONLY,
+     * those keys are public. Any other value needs keys in the environment (see docs/operations.md).
+     */
+    keys: z.enum(["dev", "env"]).default("dev"),
+    chains: z.array(chainSchema).min(1),
+    governance: z.object({
+      quorumBps: z.number().int().min(1).max(10_000),
+      votingPeriodSeconds: z.number().int().min(60),
+      members: z.array(memberSchema).min(1),
+    }),
+    services: z.object({
+      host: z.string().default("127.0.0.1"),
+      gateway: z.object({ port: portSchema }),
+      relayer: z.object({
+        port: portSchema,
+        batchSize: z.number().int().min(1).max(200).default(20),
+        pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
+      }),
+      validators: z.object({ port: portSchema, pollIntervalMs: z.number().int().min(50).max(60_000).default(250) }),
+    }),
+  })
+  .superRefine((topology, ctx) => {
+    const mains = topology.chains.filter((c) => c.role === "main");
+    if (mains.length !== 1)
+      ctx.addIssue({ code: "custom", message: `need exactly one main chain, found ${mains.length}` });
+    const unique = (values: unknown[], what: string) => {
+      if (new Set(values).size !== values.length) ctx.addIssue({ code: "custom", message: `${what} must be unique` });
+    };
+    unique(
+      topology.chains.map((c) => c.name),
+      "chain names",
+    );
+    unique(
+      topology.chains.map((c) => c.chainId),
+      "chain ids",
+    );
+    unique(
+      topology.chains.map((c) => c.rpcUrl),
+      "chain rpcUrls",
+    );
+    unique(
+      topology.governance.members.map((m) => m.address),
+      "member addresses",
+    );
+  });
+
+export type Topology = z.infer<typeof topologySchema>;
+export type ChainConfig = Topology["chains"][number];
+export type MemberConfig = Topology["governance"]["members"][number];
+
+export const defaultTopologyFile = "amc.config.json";
+
+/** Parses and validates a topology; throws InvalidInputError listing every problem with its path. */
+export function parseTopology(value: unknown, source = "topology"): Topology {
+  const result = topologySchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new InvalidInputError(`${source} is invalid: ${problems.join("; ")}`, {
+      fix: `edit ${source} (see docs/topology.md)`,
+    });
+  }
+  return result.data;
+}
+
+export function loadTopology(path = defaultTopologyFile): Topology {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InvalidInputError(`cannot read topology file ${path}`, {
+      fix: "run from the repository root or pass --config <file>",
+      cause: error,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`topology file ${path} is not valid JSON`, { cause: error });
+  }
+  return parseTopology(json, path);
+}
+
+export function mainChain(topology: Topology): ChainConfig {
+  const main = topology.chains.find((c) => c.role === "main");
+  if (!main) throw new InvalidInputError("topology has no main chain");
+  return main;
+}
+
+export function chainByName(topology: Topology, name: string): ChainConfig {
+  const chain = topology.chains.find((c) => c.name === name);
+  if (!chain)
+    throw new InvalidInputError(`unknown chain "${name}"`, {
+      fix: `use one of: ${topology.chains.map((c) => c.name).join(", ")}`,
+    });
+  return chain;
+}
+
+export function chainById(topology: Topology, chainId: number): ChainConfig | undefined {
+  return topology.chains.find((c) => c.chainId === chainId);
+}
+
+export function rpcPort(chain: ChainConfig): number {
+  const url = new URL(chain.rpcUrl);
+  return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+
+export type { Address };

@@ -1,0 +1,142 @@
+// The newcomer's path, end to end through the real `amc` command: up (four chains, every service), status,
+// a cross-chain message main -> edge cell, down, and a second up that resumes the same chains.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { messageInboxAbi } from "@amc/abi";
+import { platformPaths, publicClientFor, readManifest } from "@amc/chain";
+import { localTopology } from "@amc/chain/testing";
+import { stringify, writeFileAtomic } from "@amc/utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const amc = join(import.meta.dirname, "../apps/cli/bin/amc.js");
+const home = mkdtempSync(join(tmpdir(), "amc-e2e-"));
+const config = join(home, "amc.config.json");
+let up: ChildProcess | undefined;
+let output = "";
+
+function startUp(): Promise<void> {
+  output = "";
+  up = spawn(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  up.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  up.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`amc up not ready in 90 s:\n${output}`)), 90_000);
+    up?.stdout?.on("data", () => {
+      if (output.includes("AMC ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    up?.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`amc up exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+const amcJson = async (...args: string[]) => {
+  const { stdout } = await run(
+    process.execPath,
+    [amc, ...args, "--config", config, "--home", join(home, "state"), "--json"],
+    { timeout: 90_000 },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}");
+};
+
+let topology: Awaited<ReturnType<typeof localTopology>>;
+beforeAll(async () => {
+  topology = await localTopology(
+    [
+      { name: "main", role: "main" },
+      { name: "services", role: "side" },
+      { name: "cell-871f18803ffffff", role: "edge", h3Cell: "871f18803ffffff" },
+      { name: "cell-871f18802ffffff", role: "edge", h3Cell: "871f18802ffffff" },
+    ],
+    { blockTimeSeconds: 1 },
+  );
+  writeFileAtomic(config, stringify(topology, 2));
+});
+
+afterAll(async () => {
+  if (up && up.exitCode === null) {
+    up.kill("SIGINT");
+    await new Promise((resolve) => up?.once("exit", resolve));
+  }
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("amc up / status / xchain send / down", () => {
+  it("starts four chains and all services, reports them healthy, and delivers main -> edge", async () => {
+    await startUp();
+    expect(output).toContain("AMC ready in");
+    const status = await amcJson("status");
+    expect(status.chains.map((c: { name: string }) => c.name)).toEqual(topology.chains.map((c) => c.name));
+    for (const chain of status.chains) {
+      expect(Object.keys(chain).sort()).toEqual(["blockNumber", "chainId", "name", "role", "rpcUrl"]);
+      expect(chain.blockNumber).toBeGreaterThan(0);
+    }
+    expect(status.services.map((s: { name: string }) => s.name).sort()).toEqual(["gateway", "relayer", "validators"]);
+    for (const service of status.services) expect(service.healthy).toBe(true);
+
+    const sent = await amcJson(
+      "xchain",
+      "send",
+      "--from",
+      "main",
+      "--to",
+      "cell-871f18803ffffff",
+      "--body",
+      "hello cell",
+      "--wait",
+    );
+    expect(sent.delivered).toBe(true);
+    expect(sent.messageId).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(sent.destinationTx).toMatch(/^0x[0-9a-f]{64}$/);
+
+    const gateway = await fetch(`http://127.0.0.1:${topology.services.gateway.port}/v1/governance/members`);
+    const body = (await gateway.json()) as { members: unknown[] };
+    expect(body.members).toHaveLength(3);
+  }, 150_000);
+
+  it("refuses a second `amc up` while one runs, naming the fix", async () => {
+    const second = await run(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")]).catch(
+      (e) => e,
+    );
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain("the platform is already running");
+    expect(second.stderr).toContain("amc down");
+  });
+
+  it("`amc down` stops everything and the next `amc up` resumes the same chains", async () => {
+    const edge = topology.chains[2]!;
+    const manifest = readManifest(platformPaths(join(home, "state")).manifest);
+    const inbox = manifest.chains[edge.name]!.contracts.MessageInbox!;
+    const before = await publicClientFor(edge).getBlockNumber();
+    await run(process.execPath, [amc, "down", "--config", config, "--home", join(home, "state")], { timeout: 60_000 });
+    await new Promise((resolve) => (up?.exitCode === null ? up?.once("exit", resolve) : resolve(undefined)));
+    const down = await amcJson("status");
+    expect(down.chains.every((c: { blockNumber: number | null }) => c.blockNumber === null)).toBe(true);
+    expect(down.services.every((s: { healthy: boolean }) => !s.healthy)).toBe(true);
+
+    await startUp();
+    expect(output).toContain("resuming");
+    const after = await publicClientFor(edge).getBlockNumber();
+    expect(after).toBeGreaterThanOrEqual(before);
+    const received = await publicClientFor(edge).readContract({
+      address: inbox,
+      abi: messageInboxAbi,
+      functionName: "received",
+    });
+    expect(received).toBe(1n);
+  }, 150_000);
+});
