@@ -18,47 +18,21 @@ import { type LocalNet, startLocalNet } from "@amc/chain/testing";
 import { createLogger } from "@amc/utils";
 import { type Hex, hexToString, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Relayer } from "./relayer.js";
-import { ValidatorAgent } from "./validator.js";
+import { type LocalAgents, startLocalAgents } from "./local.js";
+import type { Relayer } from "./relayer.js";
 
-const logger = createLogger({}, { level: "error" });
 let net: LocalNet;
-let agents: ValidatorAgent[];
+let local: LocalAgents;
 let relayer: Relayer;
 
 beforeAll(async () => {
   net = await startLocalNet();
-  const store = mkdtempSync(join(tmpdir(), "amc-agents-"));
-  agents = net.topology.chains.flatMap((chain) =>
-    [...validatorKeys(net.topology, chain.validators)].map(
-      ([address, key]) =>
-        new ValidatorAgent({
-          chain,
-          mailbox: contractAddress(net.manifest, chain.name, "Mailbox"),
-          privateKey: key,
-          storeDir: join(store, chain.name, address),
-          pollIntervalMs: 50,
-          logger,
-        }),
-    ),
-  );
-  const byAddress = new Map(agents.map((a) => [a.address.toLowerCase(), a]));
-  relayer = new Relayer({
-    chains: net.topology.chains.map((c) => ({ ...c, mailbox: contractAddress(net.manifest, c.name, "Mailbox") })),
-    privateKey: relayerKey(net.topology),
-    statePath: join(store, "relayer.json"),
-    batchSize: 10,
-    pollIntervalMs: 50,
-    signatures: async (validator, id) => byAddress.get(validator.toLowerCase())?.signature(id)?.signature,
-    logger,
-  });
-  for (const agent of agents) agent.start();
-  relayer.start();
+  local = startLocalAgents(net.topology, net.manifest, { batchSize: 10 });
+  relayer = local.relayer;
 });
 
 afterAll(async () => {
-  await relayer?.stop();
-  await Promise.all((agents ?? []).map((a) => a.stop()));
+  await local?.stop();
   await net?.stop();
 });
 

@@ -21,13 +21,17 @@ import {
   type Address,
   ContractFunctionRevertedError,
   concatHex,
+  encodeFunctionData,
   type Hex,
   hexToBigInt,
   recoverMessageAddress,
   BaseError as ViemBaseError,
 } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { Metrics } from "./http.js";
+
+type RoundCache = Map<string, Promise<readonly [readonly Address[], number]>>;
 
 const processAbi = [...mailboxAbi, ...multisigIsmAbi] as const;
 
@@ -85,6 +89,7 @@ export type DeliveredRecord = {
 
 export class Relayer {
   readonly metrics: Metrics;
+  private readonly signer: PrivateKeyAccount;
   private readonly clients = new Map<number, ChainPublicClient>();
   private readonly wallets = new Map<number, ChainWalletClient>();
   private readonly chains = new Map<number, RelayerChain>();
@@ -96,6 +101,7 @@ export class Relayer {
   private readonly abort = new AbortController();
 
   constructor(private readonly options: RelayerOptions) {
+    this.signer = privateKeyToAccount(options.privateKey);
     this.metrics = options.metrics ?? new Metrics();
     this.metrics.define("amc_relayer_delivered_total", "counter", "Messages delivered by this relayer");
     this.metrics.define("amc_relayer_failures_total", "counter", "Delivery attempts that failed, by reason");
@@ -235,42 +241,127 @@ export class Relayer {
     return found;
   }
 
-  private async metadataFor(item: Pending, destination: ChainPublicClient, mailbox: Address): Promise<Hex | string> {
+  /** The validator set the destination's module will check for `origin`, cached for one round. */
+  private validatorSet(
+    cache: RoundCache,
+    destination: ChainPublicClient,
+    mailbox: Address,
+    recipient: Address,
+    origin: number,
+  ): Promise<readonly [readonly Address[], number]> {
+    const key = `${recipient}:${origin}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = destination
+        .readContract({ address: mailbox, abi: mailboxAbi, functionName: "recipientIsm", args: [recipient] })
+        .then((ism) =>
+          destination.readContract({
+            address: ism,
+            abi: multisigIsmAbi,
+            functionName: "validatorsAndThreshold",
+            args: [origin],
+          }),
+        );
+      cache.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async metadataFor(
+    item: Pending,
+    destination: ChainPublicClient,
+    mailbox: Address,
+    cache: RoundCache,
+  ): Promise<Hex | string> {
     const recipient = bytes32ToAddress(decodeMessage(item.message).recipient);
-    const ism = await destination.readContract({
-      address: mailbox,
-      abi: mailboxAbi,
-      functionName: "recipientIsm",
-      args: [recipient],
-    });
-    const [validators, threshold] = await destination.readContract({
-      address: ism,
-      abi: multisigIsmAbi,
-      functionName: "validatorsAndThreshold",
-      args: [item.origin],
-    });
+    const [validators, threshold] = await this.validatorSet(cache, destination, mailbox, recipient, item.origin);
     if (validators.length === 0) return `destination knows no validators of chain ${item.origin}`;
     const originMailbox = this.chains.get(item.origin)?.mailbox;
     if (!originMailbox) return `unknown origin ${item.origin}`;
     const digest = attestationDigest(item.origin, originMailbox, item.id);
-    const collected: { signer: Address; signature: Hex }[] = [];
-    for (const validator of validators) {
-      if (collected.length >= threshold) break;
-      const signature = await this.options.signatures(validator, item.id).catch(() => undefined);
-      if (!signature) continue;
-      // Check before use: a bad signature from one validator must not poison the metadata.
-      const signer = await recoverMessageAddress({ message: { raw: digest }, signature }).catch(() => undefined);
-      if (signer?.toLowerCase() === validator.toLowerCase()) collected.push({ signer: validator, signature });
+    const fetched = await Promise.all(
+      validators.map(async (validator) => {
+        const signature = await this.options.signatures(validator, item.id).catch(() => undefined);
+        return signature ? { signer: validator, signature } : undefined;
+      }),
+    );
+    let collected = fetched.filter((f) => f !== undefined);
+    if (item.attempts > 0) {
+      // A previous attempt failed: check each signature, so that one bad validator cannot block delivery.
+      // (The first attempt is optimistic: the module checks them anyway, and recovering costs CPU.)
+      const checked = await Promise.all(
+        collected.map(async (c) => {
+          const signer = await recoverMessageAddress({ message: { raw: digest }, signature: c.signature }).catch(
+            () => undefined,
+          );
+          return signer?.toLowerCase() === c.signer.toLowerCase() ? c : undefined;
+        }),
+      );
+      collected = checked.filter((c) => c !== undefined);
     }
+    collected = collected.slice(0, threshold);
     if (collected.length < threshold) return `have ${collected.length} of ${threshold} validator signatures`;
     collected.sort((a, b) => (hexToBigInt(a.signer) < hexToBigInt(b.signer) ? -1 : 1));
     return concatHex(collected.map((c) => c.signature));
   }
 
+  /** Checks delivery, gathers signatures and estimates gas; undefined when the item needs no or no further work now. */
+  private async prepare(
+    item: Pending,
+    chain: RelayerChain,
+    client: ChainPublicClient,
+    wallet: ChainWalletClient,
+    cache: RoundCache,
+  ): Promise<{ item: Pending; metadata: Hex; gas: bigint } | undefined> {
+    try {
+      const delivered = await client.readContract({
+        address: chain.mailbox,
+        abi: mailboxAbi,
+        functionName: "delivered",
+        args: [item.id],
+      });
+      if (delivered) {
+        // Someone (another relayer, or us before a crash) already delivered it: nothing to send.
+        this.pending.delete(item.id);
+        return undefined;
+      }
+      const metadata = await this.metadataFor(item, client, chain.mailbox, cache);
+      if (!metadata.startsWith("0x")) {
+        this.fail(item, metadata, "signatures");
+        return undefined;
+      }
+      const gas = await client.estimateContractGas({
+        account: wallet.account,
+        address: chain.mailbox,
+        // The security module's custom errors bubble up through process(): decode them too.
+        abi: processAbi,
+        functionName: "process",
+        args: [metadata as Hex, item.message],
+      });
+      return { item, metadata: metadata as Hex, gas };
+    } catch (error) {
+      const revert =
+        error instanceof ViemBaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+      const name = revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined;
+      if (name === "MailboxAlreadyDelivered") {
+        this.pending.delete(item.id);
+        return undefined;
+      }
+      this.fail(item, name ? `reverts with ${name}` : errorMessage(error), name ?? "rpc");
+      return undefined;
+    }
+  }
+
   private fail(item: Pending, reason: string, label: string): void {
     item.attempts++;
     item.lastError = reason;
-    item.nextAttemptAt = Date.now() + backoffMs(item.attempts, 250, 15_000);
+    // Waiting for validators to sign is the normal state of a fresh message: retry at the poll interval for a
+    // while before backing off. Errors back off exponentially from the first one.
+    item.nextAttemptAt =
+      Date.now() +
+      (label === "signatures" && item.attempts <= 20
+        ? this.options.pollIntervalMs
+        : backoffMs(item.attempts, 250, 15_000));
     this.metrics.inc("amc_relayer_failures_total", { reason: label });
     this.options.logger.debug("delivery postponed", { id: item.id, reason, attempts: item.attempts });
   }
@@ -290,7 +381,10 @@ export class Relayer {
     this.metrics.inc("amc_relayer_delivered_total", { origin: item.origin, destination: item.destination });
   }
 
-  /** Delivers up to batchSize ready messages to one destination; transactions are pipelined in one batch. */
+  /**
+   * Delivers up to batchSize ready messages to one destination. When busy, the batch's transactions are signed
+   * locally with consecutive nonces and sent back to back, so they land in as few blocks as the chain allows.
+   */
   async deliverTo(destinationId: number): Promise<number> {
     const chain = this.chains.get(destinationId)!;
     const client = this.clients.get(destinationId)!;
@@ -300,80 +394,78 @@ export class Relayer {
       .filter((p) => p.destination === destinationId && p.nextAttemptAt <= now)
       .slice(0, this.options.batchSize);
     if (ready.length === 0) return 0;
-    const sendable: { item: Pending; metadata: Hex; gas: bigint }[] = [];
-    for (const item of ready) {
-      try {
-        const delivered = await client.readContract({
-          address: chain.mailbox,
-          abi: mailboxAbi,
-          functionName: "delivered",
-          args: [item.id],
-        });
-        if (delivered) {
-          // Someone (another relayer, or us before a crash) already delivered it: nothing to send.
-          this.pending.delete(item.id);
-          continue;
-        }
-        const metadata = await this.metadataFor(item, client, chain.mailbox);
-        if (!metadata.startsWith("0x")) {
-          this.fail(item, metadata, "signatures");
-          continue;
-        }
-        const gas = await client.estimateContractGas({
-          account: wallet.account,
-          address: chain.mailbox,
-          // The security module's custom errors bubble up through process(): decode them too.
-          abi: processAbi,
-          functionName: "process",
-          args: [metadata as Hex, item.message],
-        });
-        sendable.push({ item, metadata: metadata as Hex, gas });
-      } catch (error) {
-        const revert =
-          error instanceof ViemBaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-        const name = revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined;
-        if (name === "MailboxAlreadyDelivered") {
-          this.pending.delete(item.id);
-          continue;
-        }
-        this.fail(item, name ? `reverts with ${name}` : errorMessage(error), name ?? "rpc");
-      }
-    }
-    if (sendable.length === 0) return 0;
-    let nonce = await client.getTransactionCount({ address: wallet.account.address, blockTag: "pending" });
-    const sent: { item: Pending; hash: Hex }[] = [];
-    for (const { item, metadata, gas } of sendable) {
-      try {
-        const hash = await wallet.writeContract({
-          address: chain.mailbox,
-          abi: mailboxAbi,
-          functionName: "process",
-          args: [metadata, item.message],
-          gas: (gas * 13n) / 10n,
-          nonce: nonce++,
-        });
-        sent.push({ item, hash });
-        this.metrics.inc("amc_relayer_transactions_total", { destination: destinationId });
-      } catch (error) {
-        this.fail(item, errorMessage(error), "send");
-        break; // a nonce gap would stall the rest of the batch; retry it next round
-      }
-    }
-    let delivered = 0;
-    await Promise.all(
-      sent.map(async ({ item, hash }) => {
-        try {
-          const receipt = await client.waitForTransactionReceipt({ hash, timeout: 60_000 });
-          if (receipt.status === "success") {
-            this.done(item, hash, receipt.blockNumber);
-            delivered++;
-          } else this.fail(item, `transaction ${hash} reverted`, "reverted");
-        } catch (error) {
-          this.fail(item, errorMessage(error), "receipt");
-        }
-      }),
+    const cache: RoundCache = new Map();
+    const sendable = (await Promise.all(ready.map((item) => this.prepare(item, chain, client, wallet, cache)))).filter(
+      (p) => p !== undefined,
     );
+    if (sendable.length === 0) return 0;
+    const [fees, startNonce] = await Promise.all([
+      client.estimateFeesPerGas(),
+      client.getTransactionCount({ address: wallet.account.address, blockTag: "pending" }),
+    ]);
+    // Sign the whole batch first, then hand every transaction to the node at once: consecutive nonces make the
+    // order irrelevant to the node, and the round trips overlap instead of adding up.
+    const signed = await Promise.all(
+      sendable.map(async ({ item, metadata, gas }, i) => ({
+        item,
+        raw: await this.signer.signTransaction({
+          type: "eip1559",
+          chainId: destinationId,
+          to: chain.mailbox,
+          data: encodeFunctionData({ abi: mailboxAbi, functionName: "process", args: [metadata, item.message] }),
+          gas: (gas * 13n) / 10n,
+          maxFeePerGas: fees.maxFeePerGas * 2n,
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+          nonce: startNonce + i,
+        }),
+      })),
+    );
+    const results = await Promise.all(
+      signed.map(({ item, raw }) =>
+        client.sendRawTransaction({ serializedTransaction: raw }).then(
+          (hash) => ({ item, hash }),
+          (error: unknown) => ({ item, error }),
+        ),
+      ),
+    );
+    const sent: { item: Pending; hash: Hex }[] = [];
+    for (const result of results) {
+      if ("hash" in result) {
+        sent.push(result);
+        this.metrics.inc("amc_relayer_transactions_total", { destination: destinationId });
+      } else this.fail(result.item, errorMessage(result.error), "send");
+    }
+    const delivered = await this.awaitReceipts(client, sent);
     this.save();
+    return delivered;
+  }
+
+  /** Polls the receipts of a batch together (one round of requests per interval, not one poller per tx). */
+  private async awaitReceipts(client: ChainPublicClient, sent: { item: Pending; hash: Hex }[]): Promise<number> {
+    let outstanding = sent;
+    let delivered = 0;
+    const deadline = Date.now() + 120_000;
+    while (outstanding.length > 0) {
+      const receipts = await Promise.all(
+        outstanding.map(({ hash }) => client.getTransactionReceipt({ hash }).catch(() => undefined)),
+      );
+      const next: typeof outstanding = [];
+      receipts.forEach((receipt, i) => {
+        const entry = outstanding[i]!;
+        if (!receipt) next.push(entry);
+        else if (receipt.status === "success") {
+          this.done(entry.item, entry.hash, receipt.blockNumber);
+          delivered++;
+        } else this.fail(entry.item, `transaction ${entry.hash} reverted`, "reverted");
+      });
+      outstanding = next;
+      if (outstanding.length === 0) break;
+      if (Date.now() > deadline) {
+        for (const { item, hash } of outstanding) this.fail(item, `no receipt for ${hash}`, "receipt");
+        break;
+      }
+      await sleep(client.pollingInterval);
+    }
     return delivered;
   }
 

@@ -2,7 +2,7 @@
 // own node, checks that each message is well formed and really has the id the event claims, signs the
 // attestation digest with its key, and stores the signature durably before serving it. It never signs anything
 // it did not read from its own chain, so a relayer cannot make it attest a forged message.
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { mailboxAbi } from "@amc/abi";
 import {
@@ -16,6 +16,7 @@ import {
 import { backoffMs, errorMessage, type Logger, readJsonIfExists, sleep, stringify, writeFileAtomic } from "@amc/utils";
 import type { Address, Hex } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { z } from "zod";
 
 export type ValidatorAgentOptions = {
   chain: ChainRef;
@@ -36,6 +37,7 @@ export class ValidatorAgent {
   private readonly account: PrivateKeyAccount;
   private readonly client: ChainPublicClient;
   private readonly signatures = new Map<Hex, Attestation>();
+  private readonly logPath: string;
   private nextBlock = 0n;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -45,15 +47,12 @@ export class ValidatorAgent {
     this.account = privateKeyToAccount(options.privateKey);
     this.address = this.account.address;
     this.client = publicClientFor(options.chain);
-    mkdirSync(join(options.storeDir, "signatures"), { recursive: true });
+    mkdirSync(options.storeDir, { recursive: true });
     const cursor = readJsonIfExists(join(options.storeDir, "cursor.json"));
     if (cursor && typeof cursor === "object" && "nextBlock" in cursor && typeof cursor.nextBlock === "string")
       this.nextBlock = BigInt(cursor.nextBlock);
-    for (const name of readdirSync(join(options.storeDir, "signatures"))) {
-      if (!name.endsWith(".json")) continue;
-      const attestation = JSON.parse(readFileSync(join(options.storeDir, "signatures", name), "utf8")) as Attestation;
-      this.signatures.set(attestation.messageId, attestation);
-    }
+    this.logPath = join(options.storeDir, "signatures.jsonl");
+    for (const attestation of readAttestations(this.logPath)) this.signatures.set(attestation.messageId, attestation);
   }
 
   get chainName(): string {
@@ -96,39 +95,41 @@ export class ValidatorAgent {
         fromBlock: this.nextBlock,
         toBlock,
       });
+      const batch: Attestation[] = [];
       for (const log of logs) {
-        if (await this.attest(log.args.message, log.args.messageId)) signed++;
+        const attestation = await this.attest(log.args.message, log.args.messageId);
+        if (attestation) batch.push(attestation);
       }
+      // Group commit: one fsync for the whole range, and signatures are served only once they are durable.
+      appendDurably(this.logPath, batch.map((a) => `${stringify(a)}\n`).join(""));
+      for (const attestation of batch) this.signatures.set(attestation.messageId, attestation);
+      signed += batch.length;
       this.nextBlock = toBlock + 1n;
       writeFileAtomic(join(this.options.storeDir, "cursor.json"), stringify({ nextBlock: this.nextBlock }));
     }
     return signed;
   }
 
-  private async attest(message: Hex | undefined, claimedId: Hex | undefined): Promise<boolean> {
-    if (!message || !claimedId) return false;
+  private async attest(message: Hex | undefined, claimedId: Hex | undefined): Promise<Attestation | undefined> {
+    if (!message || !claimedId) return undefined;
     let decoded: ReturnType<typeof decodeMessage>;
     try {
       decoded = decodeMessage(message);
     } catch (error) {
       this.options.logger.warn("refusing to sign a malformed message", { error: errorMessage(error) });
-      return false;
+      return undefined;
     }
     const id = messageId(message);
     if (id !== claimedId || decoded.origin !== this.options.chain.chainId) {
       this.options.logger.warn("refusing to sign a message whose id or origin does not match", { id, claimedId });
-      return false;
+      return undefined;
     }
-    if (this.signatures.has(id)) return false;
+    if (this.signatures.has(id)) return undefined;
     const signature = await this.account.signMessage({
       message: { raw: attestationDigest(decoded.origin, this.options.mailbox, id) },
     });
-    const attestation: Attestation = { messageId: id, origin: decoded.origin, signer: this.address, signature };
-    // Durable before visible: a signature is served only once it is on disk.
-    writeFileAtomic(join(this.options.storeDir, "signatures", `${id}.json`), stringify(attestation));
-    this.signatures.set(id, attestation);
     this.options.logger.debug("signed", { messageId: id, nonce: decoded.nonce, destination: decoded.destination });
-    return true;
+    return { messageId: id, origin: decoded.origin, signer: this.address, signature };
   }
 
   private async run(): Promise<void> {
@@ -145,4 +146,46 @@ export class ValidatorAgent {
       }
     }
   }
+}
+
+function appendDurably(path: string, text: string): void {
+  if (text.length === 0) return;
+  const fd = openSync(path, "a");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const attestationSchema = z.object({
+  messageId: z.string().regex(/^0x[0-9a-f]{64}$/),
+  origin: z.number().int(),
+  signer: z.string(),
+  signature: z.string().regex(/^0x[0-9a-f]{130}$/),
+});
+
+/** Reads the signature log; a torn last line (a crash mid-append, before its fsync returned) is ignored. */
+function readAttestations(path: string): Attestation[] {
+  if (!existsSync(path)) return [];
+  const out: Attestation[] = [];
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const parsed = attestationSchema.safeParse(json);
+    if (parsed.success)
+      out.push({
+        messageId: parsed.data.messageId as Hex,
+        origin: parsed.data.origin,
+        signer: parsed.data.signer as Address,
+        signature: parsed.data.signature as Hex,
+      });
+  }
+  return out;
 }

@@ -2,7 +2,10 @@
 pragma solidity 0.8.30;
 
 import {IMailbox} from "./interfaces/IMailbox.sol";
-import {IInterchainSecurityModule, ISpecifiesInterchainSecurityModule} from "./interfaces/IInterchainSecurityModule.sol";
+import {
+    IInterchainSecurityModule,
+    ISpecifiesInterchainSecurityModule
+} from "./interfaces/IInterchainSecurityModule.sol";
 import {IMessageRecipient} from "./interfaces/IMessageRecipient.sol";
 import {Message} from "./libs/Message.sol";
 
@@ -68,13 +71,7 @@ contract Mailbox is IMailbox {
         // Wrapping after 2^32 messages would reuse nonces and let ids collide; the checked add reverts instead.
         nonce = messageNonce + 1;
         bytes memory message = Message.formatMessage(
-            Message.VERSION,
-            messageNonce,
-            localDomain(),
-            Message.toBytes32(msg.sender),
-            destination,
-            recipient,
-            body
+            Message.VERSION, messageNonce, localDomain(), Message.toBytes32(msg.sender), destination, recipient, body
         );
         messageId = Message.id(message);
         emit Dispatched(msg.sender, destination, recipient, messageId, messageNonce, message);

@@ -8,9 +8,7 @@ import {IMailbox} from "../../src/xchain/interfaces/IMailbox.sol";
 import {IMultisigIsm} from "../../src/xchain/interfaces/IMultisigIsm.sol";
 import {IInterchainSecurityModule} from "../../src/xchain/interfaces/IInterchainSecurityModule.sol";
 import {Message} from "../../src/xchain/libs/Message.sol";
-import {
-    TestRecipient, PlainRecipient, GarbageIsmRecipient, ReentrantRecipient, MockIsm
-} from "../mocks/Mocks.sol";
+import {TestRecipient, PlainRecipient, GarbageIsmRecipient, ReentrantRecipient, MockIsm} from "../mocks/Mocks.sol";
 
 contract MailboxTest is XchainFixture {
     TestRecipient internal recipient;
@@ -140,9 +138,8 @@ contract MailboxTest is XchainFixture {
         }
         vm.prank(sender);
         bytes32 id = mailbox.dispatch(destination, to, body);
-        bytes memory expected = Message.formatMessage(
-            Message.VERSION, before, MAIN, Message.toBytes32(sender), destination, to, body
-        );
+        bytes memory expected =
+            Message.formatMessage(Message.VERSION, before, MAIN, Message.toBytes32(sender), destination, to, body);
         assertEq(id, keccak256(expected), "id");
         assertEq(mailbox.nonce(), uint256(before) + 1, "nonce");
     }

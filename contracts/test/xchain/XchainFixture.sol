@@ -102,11 +102,14 @@ abstract contract XchainFixture is Test {
     }
 
     /// @dev A message as the Mailbox on `origin` would have built it.
-    function buildMessage(uint32 nonce, uint32 origin, address sender, uint32 destination, address recipient, bytes memory body)
-        internal
-        pure
-        returns (bytes memory)
-    {
+    function buildMessage(
+        uint32 nonce,
+        uint32 origin,
+        address sender,
+        uint32 destination,
+        address recipient,
+        bytes memory body
+    ) internal pure returns (bytes memory) {
         return Message.formatMessage(
             Message.VERSION, nonce, origin, Message.toBytes32(sender), destination, Message.toBytes32(recipient), body
         );

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify, writeFileAtomic } from "@amc/utils";
+import { createLogger, stringify, writeFileAtomic } from "@amc/utils";
 import { type AnvilInstance, startAnvil } from "../anvil.js";
 import { deployTopology } from "../deploy.js";
 import { devAccount, devKeyIndex, devPrivateKey } from "../devKeys.js";
@@ -89,7 +89,11 @@ export async function startLocalNet(
     ),
   );
   try {
-    const manifest = await deployTopology(topology, devPrivateKey(devKeyIndex.deployer));
+    const manifest = await deployTopology(
+      topology,
+      devPrivateKey(devKeyIndex.deployer),
+      createLogger({}, { level: "warn" }),
+    );
     writeManifest(paths.manifest, manifest);
     return {
       topology,

@@ -1,0 +1,20 @@
+// `npm run bench`: every benchmark prints our figure beside its reference measured in the same run, and the
+// ratio. Nothing here asserts a wall-clock time; the figures go into issue notes and reviews.
+import { type BenchRow, latency, throughput } from "./xchain.bench.js";
+
+const quick = process.argv.includes("--quick");
+const rows: BenchRow[] = [];
+const print = (row: BenchRow) => {
+  rows.push(row);
+  console.log(
+    `\n${row.name}\n  ours:      ${row.ours}\n  reference: ${row.reference}\n  ratio:     ${row.ratio} (${row.note})`,
+  );
+};
+
+console.log(
+  `AutoMobile Chain benchmarks (${quick ? "quick" : "full"}) on ${process.platform}/${process.arch}, Node ${process.version}`,
+);
+print(await latency(0, quick ? 5 : 20));
+print(await latency(1, quick ? 3 : 10));
+for (const row of await throughput(quick ? 100 : 300)) print(row);
+console.log(`\n${rows.length} benchmarks done`);
