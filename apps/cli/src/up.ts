@@ -35,7 +35,7 @@ function lastLines(path: string, count = 5): string {
 
 export async function up(options: UpOptions): Promise<void> {
   const startedAt = Date.now();
-  const logger = createLogger({ component: "amc-up" });
+  const logger = createLogger({ component: "amc-up" }, { pretty: process.env.AMC_LOG_FORMAT !== "json" });
   const topology = loadTopology(options.config);
   const paths = platformPaths(options.home);
 

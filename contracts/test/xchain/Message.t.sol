@@ -53,6 +53,19 @@ contract MessageTest is Test {
         assertEq(m.length, Message.HEADER_LENGTH + 3);
     }
 
+    /// @dev The test vector of docs/cross-chain-messaging.md (computed there with viem's encodePacked/keccak256).
+    function test_formatMessage_matchesSpecVector() public pure {
+        bytes memory m = Message.formatMessage(
+            1, 7, 71000, Message.toBytes32(address(0xa1)), 71101, Message.toBytes32(address(0xb2)), "hello"
+        );
+        assertEq(
+            m,
+            hex"01000000070001155800000000000000000000000000000000000000000000000000000000000000a1000115bd"
+            hex"00000000000000000000000000000000000000000000000000000000000000b268656c6c6f"
+        );
+        assertEq(Message.id(m), 0x3e02acff5cc7508c0438c2afae2d95cb73d84401ad41365599e2a07865493d85);
+    }
+
     function test_toBytes32_roundTrips() public pure {
         address a = address(0x1234567890AbcdEF1234567890aBcdef12345678);
         assertEq(Message.toBytes32(a), bytes32(uint256(uint160(a))));

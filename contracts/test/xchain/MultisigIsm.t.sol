@@ -104,6 +104,30 @@ contract MultisigIsmTest is XchainFixture {
         assertEq(ism.signingDigest(MAIN, id), expected);
     }
 
+    /// @dev The vector of docs/cross-chain-messaging.md: a signature made by viem's `signMessage({ message: { raw } })`
+    ///      with private key 1, for an ISM whose Mailbox is at 0x…cafe, is accepted.
+    function test_verify_acceptsViemSignatureOfSpecVector() public {
+        address signer = 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf;
+        address[] memory v = new address[](1);
+        v[0] = signer;
+        IMultisigIsm.ValidatorSetInit[] memory sets = new IMultisigIsm.ValidatorSetInit[](1);
+        sets[0] = IMultisigIsm.ValidatorSetInit({domain: 71000, validators: v, threshold: 1});
+        MultisigIsm vectorIsm = new MultisigIsm(deployer);
+        vm.prank(deployer);
+        vectorIsm.initialize(address(0xcafe), 71000, governance, sets);
+
+        bytes memory m = hex"01000000070001155800000000000000000000000000000000000000000000000000000000000000a1000115bd"
+            hex"00000000000000000000000000000000000000000000000000000000000000b268656c6c6f";
+        assertEq(
+            vectorIsm.signingDigest(71000, keccak256(m)),
+            0xd704fb6880c93000edd0fd26182664dd290c6fd98268a336f1a5c7222382c02f,
+            "digest"
+        );
+        bytes memory viemSignature = hex"638b6e9c344c5b5495f2e4a0cdd0c1bc5cf6ddc3280e4341274208a269be8453"
+            hex"5d1165fa1cd8ee8fe3084efaf2dbf1ee388c3b97cb2beb6d643a4e6fce4d75561b";
+        assertTrue(vectorIsm.verify(viemSignature, m));
+    }
+
     // ------------------------------------------------------------ verify
 
     function test_verify_acceptsThresholdSignatures() public view {
