@@ -33,7 +33,7 @@ export function serviceSpecs(topology: Topology): ServiceSpec[] {
       entry: appEntry("gateway/src/main.ts"),
       url: base(gateway.port),
       healthUrl: `${base(gateway.port)}/health`,
-      description: "cloud API (/v1/chains, /v1/governance/members)",
+      description: "cloud API (/docs for OpenAPI, /v1/chains, /v1/governance/members)",
     },
   ];
 }

@@ -8,72 +8,126 @@ import {
   publicClientFor,
   type Topology,
 } from "@amc/chain";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
 
-export function buildGateway(topology: Topology, manifest: DeploymentManifest): FastifyInstance {
+export async function buildGateway(topology: Topology, manifest: DeploymentManifest): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  // OpenAPI from the routes' schemas; the UI's assets come from the npm package (no CDN).
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "AutoMobile Chain gateway",
+        version: "0.1.0",
+        description: "Cloud API of the AutoMobile Chain consortium. Domain routes join as their packages land.",
+      },
+      tags: [
+        { name: "platform", description: "chains and health" },
+        { name: "governance", description: "the consortium on the main chain" },
+        { name: "xchain", description: "cross-chain messages" },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
   const clients = new Map(topology.chains.map((c) => [c.name, publicClientFor(c)]));
   const main = mainChain(topology);
 
-  app.get("/health", async () => ({ status: "ok", network: topology.network }));
+  const hex = (bytes: number) => ({ type: "string", pattern: `^0x[0-9a-fA-F]{${bytes * 2}}$` });
+  const error = { type: "object", properties: { error: { type: "string" } } };
 
-  app.get("/v1/chains", async () => ({
-    chains: await Promise.all(
-      topology.chains.map(async (chain) => {
-        const blockNumber = await clients
-          .get(chain.name)!
-          .getBlockNumber({ cacheTime: 0 })
-          .then(Number)
-          .catch(() => null);
-        return {
-          name: chain.name,
-          role: chain.role,
-          chainId: chain.chainId,
-          h3Cell: chain.h3Cell ?? null,
-          rpcUrl: chain.rpcUrl,
-          blockNumber,
-          validators: chain.validators,
-          threshold: chain.threshold,
-          contracts: manifest.chains[chain.name]?.contracts ?? {},
-        };
-      }),
-    ),
+  app.get("/health", { schema: { tags: ["platform"], summary: "Liveness of the gateway" } }, async () => ({
+    status: "ok",
+    network: topology.network,
   }));
 
-  app.get("/v1/governance/members", async () => {
-    const client = clients.get(main.name)!;
-    const consortium = contractAddress(manifest, main.name, "Consortium");
-    const addresses = await client.readContract({ address: consortium, abi: consortiumAbi, functionName: "members" });
-    const members = await Promise.all(
-      addresses.map(async (address) => {
-        const [member, roles] = await Promise.all([
-          client.readContract({ address: consortium, abi: consortiumAbi, functionName: "member", args: [address] }),
-          client.readContract({ address: consortium, abi: consortiumAbi, functionName: "rolesOf", args: [address] }),
-        ]);
-        return {
-          address,
-          name: member.name,
-          metadataURI: member.metadataURI,
-          joinedAt: Number(member.joinedAt),
-          roles,
-        };
-      }),
-    );
-    return { members };
-  });
+  app.get(
+    "/v1/chains",
+    { schema: { tags: ["platform"], summary: "Chains of the topology with their heights and contracts" } },
+    async () => ({
+      chains: await Promise.all(
+        topology.chains.map(async (chain) => {
+          const blockNumber = await clients
+            .get(chain.name)!
+            .getBlockNumber({ cacheTime: 0 })
+            .then(Number)
+            .catch(() => null);
+          return {
+            name: chain.name,
+            role: chain.role,
+            chainId: chain.chainId,
+            h3Cell: chain.h3Cell ?? null,
+            rpcUrl: chain.rpcUrl,
+            blockNumber,
+            validators: chain.validators,
+            threshold: chain.threshold,
+            contracts: manifest.chains[chain.name]?.contracts ?? {},
+          };
+        }),
+      ),
+    }),
+  );
 
-  app.get<{ Params: { chain: string; id: string } }>("/v1/xchain/:chain/deliveries/:id", async (request, reply) => {
-    const { chain, id } = request.params;
-    const client = clients.get(chain);
-    if (!client) return reply.code(404).send({ error: `unknown chain ${chain}` });
-    if (!isHex(id, { strict: true }) || id.length !== 66)
-      return reply.code(400).send({ error: "id must be a 32-byte hex message id" });
-    const delivery = await findDelivery(client, contractAddress(manifest, chain, "Mailbox"), id);
-    return delivery
-      ? { delivered: true, blockNumber: Number(delivery.blockNumber), txHash: delivery.txHash }
-      : { delivered: false };
-  });
+  app.get(
+    "/v1/governance/members",
+    { schema: { tags: ["governance"], summary: "Consortium members and their roles, read from the main chain" } },
+    async () => {
+      const client = clients.get(main.name)!;
+      const consortium = contractAddress(manifest, main.name, "Consortium");
+      const addresses = await client.readContract({ address: consortium, abi: consortiumAbi, functionName: "members" });
+      const members = await Promise.all(
+        addresses.map(async (address) => {
+          const [member, roles] = await Promise.all([
+            client.readContract({ address: consortium, abi: consortiumAbi, functionName: "member", args: [address] }),
+            client.readContract({ address: consortium, abi: consortiumAbi, functionName: "rolesOf", args: [address] }),
+          ]);
+          return {
+            address,
+            name: member.name,
+            metadataURI: member.metadataURI,
+            joinedAt: Number(member.joinedAt),
+            roles,
+          };
+        }),
+      );
+      return { members };
+    },
+  );
+
+  app.get<{ Params: { chain: string; id: string } }>(
+    "/v1/xchain/:chain/deliveries/:id",
+    {
+      schema: {
+        tags: ["xchain"],
+        summary: "Whether a message was delivered on a chain, and by which transaction",
+        params: {
+          type: "object",
+          required: ["chain", "id"],
+          properties: { chain: { type: "string" }, id: { type: "string" } },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { delivered: { type: "boolean" }, blockNumber: { type: "number" }, txHash: hex(32) },
+          },
+          400: error,
+          404: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { chain, id } = request.params;
+      const client = clients.get(chain);
+      if (!client) return reply.code(404).send({ error: `unknown chain ${chain}` });
+      if (!isHex(id, { strict: true }) || id.length !== 66)
+        return reply.code(400).send({ error: "id must be a 32-byte hex message id" });
+      const delivery = await findDelivery(client, contractAddress(manifest, chain, "Mailbox"), id);
+      return delivery
+        ? { delivered: true, blockNumber: Number(delivery.blockNumber), txHash: delivery.txHash }
+        : { delivered: false };
+    },
+  );
 
   return app;
 }

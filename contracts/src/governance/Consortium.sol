@@ -19,15 +19,25 @@ contract Consortium is IConsortium {
     using EnumerableSet for EnumerableSet.Bytes32Set;
     using EnumerableSet for EnumerableSet.UintSet;
 
+    /// @inheritdoc IConsortium
     bytes32 public constant OEM = keccak256("OEM");
+    /// @inheritdoc IConsortium
     bytes32 public constant SUPPLIER = keccak256("SUPPLIER");
+    /// @inheritdoc IConsortium
     bytes32 public constant RSU_OPERATOR = keccak256("RSU_OPERATOR");
+    /// @inheritdoc IConsortium
     bytes32 public constant REGULATOR = keccak256("REGULATOR");
+    /// @inheritdoc IConsortium
     bytes32 public constant INSURER = keccak256("INSURER");
+    /// @inheritdoc IConsortium
     bytes32 public constant BANK = keccak256("BANK");
+    /// @inheritdoc IConsortium
     bytes32 public constant ENERGY = keccak256("ENERGY");
+    /// @inheritdoc IConsortium
     bytes32 public constant CERTIFICATE_AUTHORITY = keccak256("CERTIFICATE_AUTHORITY");
+    /// @inheritdoc IConsortium
     bytes32 public constant VALIDATOR_OPERATOR = keccak256("VALIDATOR_OPERATOR");
+    /// @inheritdoc IConsortium
     bytes32 public constant MOBILITY_PROVIDER = keccak256("MOBILITY_PROVIDER");
 
     uint16 private constant MAX_BPS = 10_000;

@@ -46,26 +46,32 @@ library Message {
         }
     }
 
+    /// @notice The wire version (byte 0).
     function version(bytes calldata message) internal pure returns (uint8) {
         return uint8(bytes1(message[0:NONCE_OFFSET]));
     }
 
+    /// @notice The origin Mailbox's sequence number (bytes 1-4).
     function nonce(bytes calldata message) internal pure returns (uint32) {
         return uint32(bytes4(message[NONCE_OFFSET:ORIGIN_OFFSET]));
     }
 
+    /// @notice The origin domain (bytes 5-8).
     function origin(bytes calldata message) internal pure returns (uint32) {
         return uint32(bytes4(message[ORIGIN_OFFSET:SENDER_OFFSET]));
     }
 
+    /// @notice The sender, left-padded (bytes 9-40).
     function sender(bytes calldata message) internal pure returns (bytes32) {
         return bytes32(message[SENDER_OFFSET:DESTINATION_OFFSET]);
     }
 
+    /// @notice The destination domain (bytes 41-44).
     function destination(bytes calldata message) internal pure returns (uint32) {
         return uint32(bytes4(message[DESTINATION_OFFSET:RECIPIENT_OFFSET]));
     }
 
+    /// @notice The recipient, left-padded (bytes 45-76).
     function recipient(bytes calldata message) internal pure returns (bytes32) {
         return bytes32(message[RECIPIENT_OFFSET:HEADER_LENGTH]);
     }
@@ -75,6 +81,7 @@ library Message {
         return toAddress(recipient(message));
     }
 
+    /// @notice The application payload (bytes 77-).
     function body(bytes calldata message) internal pure returns (bytes calldata) {
         return message[HEADER_LENGTH:];
     }
