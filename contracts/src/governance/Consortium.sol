@@ -186,6 +186,8 @@ contract Consortium is IConsortium {
         if (id == 0 || id > proposalCount) return ProposalState.None;
         ProposalInfo storage info = _proposals[id].info;
         if (info.executed) return ProposalState.Executed;
+        // Voting periods are days long; a validator's few seconds of timestamp leeway do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp >= info.deadline) return ProposalState.Expired;
         if (info.yesVotes >= info.quorum) return ProposalState.Succeeded;
         return ProposalState.Active;
@@ -283,6 +285,7 @@ contract Consortium is IConsortium {
         uint256 n = _domains.length();
         for (uint256 i; i < n; ++i) {
             uint256 d = _domains.at(i);
+            // forge-lint: disable-next-line(unsafe-typecast) only uint32 values are ever added to the set
             if (d != local) mailbox.dispatch(uint32(d), recipient, body);
         }
     }
@@ -324,6 +327,7 @@ contract Consortium is IConsortium {
         uint256 n = _domains.length();
         out = new uint32[](n);
         for (uint256 i; i < n; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) only uint32 values are ever added to the set
             out[i] = uint32(_domains.at(i));
         }
     }

@@ -125,6 +125,7 @@ contract Mailbox is IMailbox {
             recipient.staticcall(abi.encodeCall(ISpecifiesInterchainSecurityModule.interchainSecurityModule, ()));
         if (ok && ret.length >= 32) {
             uint256 word = abi.decode(ret, (uint256));
+            // forge-lint: disable-next-line(unsafe-typecast) range checked on the same line
             if (word != 0 && word <= type(uint160).max) return IInterchainSecurityModule(address(uint160(word)));
         }
         return defaultIsm;

@@ -32,6 +32,14 @@ if (!existsSync(contractsOut)) {
   process.exit(1);
 }
 
+// An interface whose implementation is generated too adds nothing but a second copy of the same ABI.
+const contractNames = new Set(
+  solidityFiles(contractsSrc).flatMap((source) => {
+    const outDir = join(contractsOut, basename(source));
+    return existsSync(outDir) ? readdirSync(outDir).map((n) => n.replace(/\.json$/, "")) : [];
+  }),
+);
+
 const files = new Map<string, string>();
 const exportsByFile: string[] = [];
 for (const source of solidityFiles(contractsSrc).sort()) {
@@ -46,6 +54,7 @@ for (const source of solidityFiles(contractsSrc).sort()) {
     const artifact = JSON.parse(readFileSync(join(outDir, artifactName), "utf8")) as Artifact;
     // Libraries with only internal functions have no ABI: nothing to call from TypeScript.
     if (artifact.abi.length === 0) continue;
+    if (/^I[A-Z]/.test(contract) && contractNames.has(contract.slice(1))) continue;
     const bytecode = artifact.bytecode?.object ?? "0x";
     const abiName = `${lowerFirst(contract)}Abi`;
     const lines = [

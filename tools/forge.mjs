@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs forge and exits with ITS exit status. The npm wrapper behind `npx forge` (@foundry-rs/forge 1.7.1, bin.mjs)
 // spawns the platform binary but never forwards its exit code, so `npx forge test`, `npx forge snapshot --check` and
-// `npx forge fmt --check` exit 0 even when they fail. CI must call `node forge.mjs <args>` instead.
+// `npx forge fmt --check` exit 0 even when they fail. The project calls `node tools/forge.mjs <args>` instead.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 
