@@ -215,4 +215,8 @@ interface IDIDRegistry {
 
     /// @notice The stored expiry of a delegate (0: never added or revoked).
     function delegateValidTo(bytes32 id, bytes32 delegateType, address delegate) external view returns (uint64);
+
+    /// @notice The EIP-712 domain separator of the signed variants (name "AMC DIDRegistry", version "1", this chain,
+    ///         this contract).
+    function domainSeparator() external view returns (bytes32);
 }

@@ -65,10 +65,7 @@ export function buildDocument({ did, chainId, events, now }: BuildOptions): Buil
   let controller: Address | undefined;
   let subjectType: SubjectType = "none";
   let deactivated = false;
-  const keys = new Map<
-    string,
-    { jwk: PublicJwk; relationship: Relationship; curve: string; validTo: bigint }
-  >();
+  const keys = new Map<string, { jwk: PublicJwk; relationship: Relationship; curve: string; validTo: bigint }>();
   const services = new Map<string, { type: string; endpoint: string; validTo: bigint }>();
   const delegates = new Map<string, { delegate: Address; type: string; validTo: bigint }>();
 
