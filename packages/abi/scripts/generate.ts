@@ -23,7 +23,9 @@ function solidityFiles(dir: string): string[] {
 }
 
 function lowerFirst(name: string): string {
-  // IMailbox -> iMailbox, MultisigIsm -> multisigIsm
+  // DIDRegistry -> didRegistry, IMailbox -> iMailbox, MultisigIsm -> multisigIsm
+  const acronym = name.match(/^([A-Z]+)([A-Z][a-z].*)$/);
+  if (acronym) return (acronym[1] ?? "").toLowerCase() + (acronym[2] ?? "");
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 

@@ -6,12 +6,20 @@
 import {
   consortiumAbi,
   consortiumBytecode,
+  didRegistryAbi,
+  didRegistryBytecode,
+  identityMirrorAbi,
+  identityMirrorBytecode,
   mailboxAbi,
   mailboxBytecode,
   messageInboxAbi,
   messageInboxBytecode,
   multisigIsmAbi,
   multisigIsmBytecode,
+  statusListRegistryAbi,
+  statusListRegistryBytecode,
+  vehicleLifecycleAbi,
+  vehicleLifecycleBytecode,
 } from "@amc/abi";
 import { BaseError, createLogger, type Logger } from "@amc/utils";
 import {
@@ -28,7 +36,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ChainPublicClient, type ChainWalletClient, publicClientFor, walletClientFor } from "./clients.js";
-import type { ContractName, DeploymentManifest } from "./manifest.js";
+import { type ContractName, contractNames, type DeploymentManifest } from "./manifest.js";
 import { type ChainConfig, mainChain, type Topology } from "./topology.js";
 
 export const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
@@ -42,12 +50,24 @@ const bytecodes: Record<ContractName, Hex> = {
   MultisigIsm: multisigIsmBytecode,
   MessageInbox: messageInboxBytecode,
   Consortium: consortiumBytecode,
+  DIDRegistry: didRegistryBytecode,
+  VehicleLifecycle: vehicleLifecycleBytecode,
+  StatusListRegistry: statusListRegistryBytecode,
+  IdentityMirror: identityMirrorBytecode,
 };
 
-const moduleContracts: Record<ChainConfig["modules"][number], ContractName[]> = {
-  xchain: ["Mailbox", "MultisigIsm", "MessageInbox"],
-  governance: ["Consortium"],
-};
+/** Contracts of a module; some modules put different contracts on the main chain and on the others. */
+function moduleContracts(module: ChainConfig["modules"][number], role: ChainConfig["role"]): ContractName[] {
+  switch (module) {
+    case "xchain":
+      return ["Mailbox", "MultisigIsm", "MessageInbox"];
+    case "governance":
+      return ["Consortium"];
+    case "identity":
+      // The registry, lifecycle and status lists live on main; every other chain mirrors deactivations.
+      return role === "main" ? ["DIDRegistry", "VehicleLifecycle", "StatusListRegistry"] : ["IdentityMirror"];
+  }
+}
 
 export function salt(contract: ContractName): Hex {
   return keccak256(stringToHex(`amc/v1/${contract}`));
@@ -68,7 +88,7 @@ export function predictAddress(contract: ContractName, deployer: Address): Addre
 }
 
 export function contractsOf(chain: ChainConfig): ContractName[] {
-  return chain.modules.flatMap((module) => moduleContracts[module]);
+  return chain.modules.flatMap((module) => moduleContracts(module, chain.role));
 }
 
 /** keccak256 of a role name, as the Consortium contract defines its role constants. */
@@ -128,6 +148,26 @@ function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<Con
         },
       ],
     });
+  if (contracts.includes("DIDRegistry"))
+    calls.push({
+      contract: "DIDRegistry",
+      abi: didRegistryAbi,
+      args: [addresses.Consortium, addresses.VehicleLifecycle],
+    });
+  if (contracts.includes("VehicleLifecycle"))
+    calls.push({
+      contract: "VehicleLifecycle",
+      abi: vehicleLifecycleAbi,
+      args: [addresses.Consortium, addresses.DIDRegistry, addresses.Mailbox, addresses.IdentityMirror],
+    });
+  if (contracts.includes("StatusListRegistry"))
+    calls.push({ contract: "StatusListRegistry", abi: statusListRegistryAbi, args: [addresses.DIDRegistry] });
+  if (contracts.includes("IdentityMirror"))
+    calls.push({
+      contract: "IdentityMirror",
+      abi: identityMirrorAbi,
+      args: [addresses.Mailbox, main.chainId, addresses.VehicleLifecycle],
+    });
   return calls;
 }
 
@@ -152,8 +192,7 @@ export async function deployChain(
   const deployer = privateKeyToAccount(deployerKey).address;
   const client = publicClientFor(chain);
   const wallet: ChainWalletClient = walletClientFor(chain, deployerKey);
-  const names = ["Mailbox", "MultisigIsm", "MessageInbox", "Consortium"] as const;
-  const addresses = Object.fromEntries(names.map((n) => [n, predictAddress(n, deployer)])) as Record<
+  const addresses = Object.fromEntries(contractNames.map((n) => [n, predictAddress(n, deployer)])) as Record<
     ContractName,
     Address
   >;

@@ -9,7 +9,16 @@ const address = z
   .refine((v) => isAddress(v, { strict: false }))
   .transform((v) => getAddress(v));
 
-export const contractNames = ["Mailbox", "MultisigIsm", "MessageInbox", "Consortium"] as const;
+export const contractNames = [
+  "Mailbox",
+  "MultisigIsm",
+  "MessageInbox",
+  "Consortium",
+  "DIDRegistry",
+  "VehicleLifecycle",
+  "StatusListRegistry",
+  "IdentityMirror",
+] as const;
 export type ContractName = (typeof contractNames)[number];
 
 export const manifestSchema = z.object({

@@ -12,7 +12,7 @@ export const chainRoles = ["main", "side", "edge"] as const;
 export type ChainRole = (typeof chainRoles)[number];
 
 /** Contract modules a chain can carry; each maps to the contracts that deploy.ts puts on it. */
-export const moduleNames = ["xchain", "governance"] as const;
+export const moduleNames = ["xchain", "governance", "identity"] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 /** Consortium roles known to the governance contract (keccak256 of the name on chain). */
@@ -130,6 +130,13 @@ export const topologySchema = z
       topology.chains.map((c) => c.rpcUrl),
       "chain rpcUrls",
     );
+    if (mains[0]?.modules.includes("identity"))
+      for (const chain of topology.chains)
+        if (!chain.modules.includes("identity"))
+          ctx.addIssue({
+            code: "custom",
+            message: `chain ${chain.name} must carry the identity module: the main chain's lifecycle tells every chain of deactivations`,
+          });
     unique(
       topology.governance.members.map((m) => m.address),
       "member addresses",

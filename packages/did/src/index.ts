@@ -19,6 +19,22 @@ export {
   subjectTypes,
 } from "./document.js";
 export {
+  addKey,
+  createDid,
+  deactivateDid,
+  type PublicJwk,
+  produceVehicle,
+  randomDidId,
+  registerVehicle,
+  revokeKey,
+  scrapVehicle,
+  specHash,
+  transferVehicle,
+  vehicleInfo,
+  vehicleStates,
+  type Writer,
+} from "./identity.js";
+export {
   chainHistory,
   getResolver,
   type HistorySource,

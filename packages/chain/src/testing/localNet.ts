@@ -45,7 +45,7 @@ export async function localTopology(
         chainId: 72000 + i,
         rpcUrl: `http://127.0.0.1:${await freePort()}`,
         blockTimeSeconds: options.blockTimeSeconds ?? 0,
-        modules: chain.role === "main" ? ["xchain", "governance"] : ["xchain"],
+        modules: chain.role === "main" ? ["xchain", "governance", "identity"] : ["xchain", "identity"],
         validators: [0, 1, 2].map((v) => devAccount(devKeyIndex.firstValidator + 3 * i + v).address),
         threshold: 2,
       })),
