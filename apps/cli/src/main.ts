@@ -3,6 +3,16 @@ import { parseArgs } from "node:util";
 import { defaultHome, defaultTopologyFile } from "@amc/chain";
 import { BaseError, errorMessage } from "@amc/utils";
 import { down, reset, status, xchainSend } from "./commands.js";
+import {
+  didCreate,
+  didDeactivate,
+  didResolve,
+  didRotate,
+  vehicleProduce,
+  vehicleScrap,
+  vehicleShow,
+  vehicleTransfer,
+} from "./identity.js";
 import { up } from "./up.js";
 
 const usage = `amc: run and inspect a local AutoMobile Chain consortium
@@ -14,6 +24,15 @@ usage:
   amc xchain send --from <chain> --to <chain> --body <text|0xhex> [--wait] [--json]
                                          send a cross-chain message to the destination's MessageInbox
   amc reset                              delete local chain state (next start begins anew)
+
+  amc did create --type organisation|device|person [--as <address|dev:N>]
+  amc did resolve <did> [--version-time <RFC 3339>]
+  amc did rotate <did>                   publish a new key, revoke the old one
+  amc did deactivate <did>
+  amc vehicle produce --vin <VIN> [--make M --model M --year Y --powertrain BEV] [--as <OEM>]
+  amc vehicle transfer <did> --to <address> [--as <current controller>]
+  amc vehicle scrap <did>                deactivates the DID and tells every chain
+  amc vehicle show <did>
 
 common options:
   --config <file>   topology file (default ${defaultTopologyFile})
@@ -35,6 +54,14 @@ async function main(argv: string[]): Promise<void> {
       wait: { type: "boolean", default: false },
       timeout: { type: "string", default: "60" },
       help: { type: "boolean", short: "h", default: false },
+      type: { type: "string" },
+      as: { type: "string" },
+      vin: { type: "string" },
+      make: { type: "string" },
+      model: { type: "string" },
+      year: { type: "string" },
+      powertrain: { type: "string" },
+      "version-time": { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -72,6 +99,46 @@ async function main(argv: string[]): Promise<void> {
         wait: values.wait ?? false,
         timeoutMs: timeout * 1000,
       });
+    }
+    case "did": {
+      const did = positionals[2];
+      switch (sub) {
+        case "create":
+          return didCreate({ ...common, type: values.type ?? "", as: values.as });
+        case "resolve":
+          return didResolve({ ...common, did, versionTime: values["version-time"] });
+        case "rotate":
+          return didRotate({ ...common, did, as: values.as });
+        case "deactivate":
+          return didDeactivate({ ...common, did, as: values.as });
+        default:
+          throw new BaseError(`unknown command: did ${sub ?? ""}`, { fix: "amc did create|resolve|rotate|deactivate" });
+      }
+    }
+    case "vehicle": {
+      const did = positionals[2];
+      switch (sub) {
+        case "produce":
+          return vehicleProduce({
+            ...common,
+            vin: values.vin,
+            as: values.as,
+            make: values.make,
+            model: values.model,
+            year: values.year,
+            powertrain: values.powertrain,
+          });
+        case "transfer":
+          return vehicleTransfer({ ...common, did, to: values.to, as: values.as });
+        case "scrap":
+          return vehicleScrap({ ...common, did, as: values.as });
+        case "show":
+          return vehicleShow({ ...common, did });
+        default:
+          throw new BaseError(`unknown command: vehicle ${sub ?? ""}`, {
+            fix: "amc vehicle produce|transfer|scrap|show",
+          });
+      }
     }
     default:
       throw new BaseError(`unknown command: ${command}`, { fix: "run `amc --help`" });

@@ -12,9 +12,12 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
+import { identityServices, registerIdentityRoutes } from "./identity.js";
+import { installProblemHandler } from "./problem.js";
 
 export async function buildGateway(topology: Topology, manifest: DeploymentManifest): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  installProblemHandler(app);
   // OpenAPI from the routes' schemas; the UI's assets come from the npm package (no CDN).
   await app.register(swagger, {
     openapi: {
@@ -27,6 +30,8 @@ export async function buildGateway(topology: Topology, manifest: DeploymentManif
         { name: "platform", description: "chains and health" },
         { name: "governance", description: "the consortium on the main chain" },
         { name: "xchain", description: "cross-chain messages" },
+        { name: "identity", description: "did:amc resolution" },
+        { name: "credentials", description: "issuing and verifying credentials (W3C VC API)" },
       ],
     },
   });
@@ -128,6 +133,9 @@ export async function buildGateway(topology: Topology, manifest: DeploymentManif
         : { delivered: false };
     },
   );
+
+  const identity = identityServices(topology, manifest);
+  if (identity) registerIdentityRoutes(app, identity);
 
   return app;
 }

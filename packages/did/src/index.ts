@@ -34,6 +34,7 @@ export {
   vehicleStates,
   type Writer,
 } from "./identity.js";
+export { generateP256, Keystore, type KeystoreEntry, kidFor, publicOf, type StoredKey } from "./keystore.js";
 export {
   chainHistory,
   getResolver,

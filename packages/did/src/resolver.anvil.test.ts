@@ -74,7 +74,9 @@ describe("did:amc resolution (real anvil)", () => {
       ?.filter((m) => (m.id ?? "").endsWith("-assertionMethod"))
       .map((m) => m.publicKeyJwk);
     expect(keys).toEqual([k2.publicJwk]);
-    await expect(verifyJWT(jwt, { resolver, proofPurpose: "assertionMethod" })).rejects.toThrow(/no matching public key|invalid_signature/);
+    await expect(verifyJWT(jwt, { resolver, proofPurpose: "assertionMethod" })).rejects.toThrow(
+      /no matching public key|invalid_signature/,
+    );
     const then = await resolveAmc(config, did, { versionTime: before });
     expect(then.didDocument?.assertionMethod).toContain(kid);
     expect(then.didDocumentMetadata.nextVersionId).toBeDefined();
