@@ -26,17 +26,15 @@ contract DIDRegistry is IDIDRegistry, EIP712 {
     bytes32 public constant CHANGE_CONTROLLER_TYPEHASH =
         keccak256("ChangeController(bytes32 id,address newController,uint256 nonce,uint256 deadline)");
     bytes32 public constant DEACTIVATE_TYPEHASH = keccak256("Deactivate(bytes32 id,uint256 nonce,uint256 deadline)");
-    bytes32 public constant SET_ATTRIBUTE_TYPEHASH = keccak256(
-        "SetAttribute(bytes32 id,bytes32 name,bytes value,uint64 validity,uint256 nonce,uint256 deadline)"
-    );
+    bytes32 public constant SET_ATTRIBUTE_TYPEHASH =
+        keccak256("SetAttribute(bytes32 id,bytes32 name,bytes value,uint64 validity,uint256 nonce,uint256 deadline)");
     bytes32 public constant REVOKE_ATTRIBUTE_TYPEHASH =
         keccak256("RevokeAttribute(bytes32 id,bytes32 name,bytes value,uint256 nonce,uint256 deadline)");
     bytes32 public constant ADD_DELEGATE_TYPEHASH = keccak256(
         "AddDelegate(bytes32 id,bytes32 delegateType,address delegate,uint64 validity,uint256 nonce,uint256 deadline)"
     );
-    bytes32 public constant REVOKE_DELEGATE_TYPEHASH = keccak256(
-        "RevokeDelegate(bytes32 id,bytes32 delegateType,address delegate,uint256 nonce,uint256 deadline)"
-    );
+    bytes32 public constant REVOKE_DELEGATE_TYPEHASH =
+        keccak256("RevokeDelegate(bytes32 id,bytes32 delegateType,address delegate,uint256 nonce,uint256 deadline)");
 
     /// @inheritdoc IDIDRegistry
     address public immutable initializer;
@@ -108,7 +106,10 @@ contract DIDRegistry is IDIDRegistry, EIP712 {
         Identity storage d = _notVehicle(id);
         address c = d.controller;
         _verify(
-            c, keccak256(abi.encode(CHANGE_CONTROLLER_TYPEHASH, id, newController, _useNonce(c), deadline)), deadline, signature
+            c,
+            keccak256(abi.encode(CHANGE_CONTROLLER_TYPEHASH, id, newController, _useNonce(c), deadline)),
+            deadline,
+            signature
         );
         _setController(d, id, newController);
     }
@@ -191,9 +192,8 @@ contract DIDRegistry is IDIDRegistry, EIP712 {
         bytes calldata signature
     ) external {
         address c = _active(id).controller;
-        bytes32 structHash = keccak256(
-            abi.encode(ADD_DELEGATE_TYPEHASH, id, delegateType, delegate, validity, _useNonce(c), deadline)
-        );
+        bytes32 structHash =
+            keccak256(abi.encode(ADD_DELEGATE_TYPEHASH, id, delegateType, delegate, validity, _useNonce(c), deadline));
         _verify(c, structHash, deadline, signature);
         _addDelegate(id, delegateType, delegate, validity);
     }
