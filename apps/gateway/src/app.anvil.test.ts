@@ -8,7 +8,7 @@ let net: LocalNet;
 let app: FastifyInstance;
 beforeAll(async () => {
   net = await startLocalNet();
-  app = await buildGateway(net.topology, net.manifest);
+  app = await buildGateway(net.topology, net.manifest, { home: net.paths.home });
 });
 afterAll(async () => {
   await app?.close();

@@ -12,10 +12,20 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
+import { registerCredentialRoutes } from "./credentials.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
 import { installProblemHandler } from "./problem.js";
 
-export async function buildGateway(topology: Topology, manifest: DeploymentManifest): Promise<FastifyInstance> {
+export type GatewayOptions = {
+  /** The platform's state folder: keystore (keys/) and issuer status lists (issuer/) live there. */
+  home: string;
+};
+
+export async function buildGateway(
+  topology: Topology,
+  manifest: DeploymentManifest,
+  options: GatewayOptions,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   installProblemHandler(app);
   // OpenAPI from the routes' schemas; the UI's assets come from the npm package (no CDN).
@@ -135,7 +145,10 @@ export async function buildGateway(topology: Topology, manifest: DeploymentManif
   );
 
   const identity = identityServices(topology, manifest);
-  if (identity) registerIdentityRoutes(app, identity);
+  if (identity) {
+    registerIdentityRoutes(app, identity);
+    registerCredentialRoutes(app, topology, manifest, identity, options.home);
+  }
 
   return app;
 }

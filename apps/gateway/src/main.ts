@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = values.config ?? defaultTopologyFile;
   const topology = loadTopology(config);
   const paths = platformPaths(values.home ?? defaultHome(config));
-  const app = await buildGateway(topology, readManifest(paths.manifest));
+  const app = await buildGateway(topology, readManifest(paths.manifest), { home: paths.home });
   await app.listen({ host: topology.services.host, port: topology.services.gateway.port });
   logger.info("gateway ready", { url: `http://${topology.services.host}:${topology.services.gateway.port}` });
   const stop = () => void app.close().then(() => process.exit(0));
