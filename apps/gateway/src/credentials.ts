@@ -37,7 +37,7 @@ import {
   verifyPresentation,
 } from "@amc/vc";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type Address, type Hex, keccak256, stringToHex } from "viem";
+import { type Address, keccak256, stringToHex } from "viem";
 import { z } from "zod";
 import type { IdentityServices } from "./identity.js";
 import { ProblemError, parseBody } from "./problem.js";

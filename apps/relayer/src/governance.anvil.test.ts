@@ -41,7 +41,7 @@ afterAll(async () => {
   await net?.stop();
 });
 
-async function signWith(keys: Hex[], origin: number, message: Hex, id: Hex): Promise<Hex> {
+async function signWith(keys: Hex[], origin: number, _message: Hex, id: Hex): Promise<Hex> {
   const mailbox = contractAddress(net.manifest, "main", "Mailbox");
   const signed = await Promise.all(
     keys.map(async (key) => {

@@ -1,7 +1,3 @@
-// Cross-chain delivery against real anvil chains: validator agents and the relayer run in this process.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { mailboxAbi, messageInboxAbi } from "@amc/abi";
 import {
   contractAddress,
@@ -9,13 +5,10 @@ import {
   devPrivateKey,
   dispatch,
   publicClientFor,
-  relayerKey,
-  validatorKeys,
   waitForDelivery,
   walletClientFor,
 } from "@amc/chain";
 import { type LocalNet, startLocalNet } from "@amc/chain/testing";
-import { createLogger } from "@amc/utils";
 import { type Hex, hexToString, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalAgents, startLocalAgents } from "./local.js";

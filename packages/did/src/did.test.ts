@@ -26,8 +26,8 @@ describe("did:amc syntax", () => {
       error: "invalidDid",
       message: "the id must be 64 lowercase hex digits",
     });
-    expect(parseDid("did:amc:Dev:" + "a".repeat(64))).toMatchObject({ ok: false, error: "invalidDid" });
-    expect(parseDid("did:amc:" + "a".repeat(64))).toMatchObject({
+    expect(parseDid(`did:amc:Dev:${"a".repeat(64)}`)).toMatchObject({ ok: false, error: "invalidDid" });
+    expect(parseDid(`did:amc:${"a".repeat(64)}`)).toMatchObject({
       ok: false,
       error: "invalidDid",
       message: "expected did:amc:<network>:<id>",

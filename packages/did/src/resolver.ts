@@ -196,8 +196,11 @@ export function chainHistory(client: ChainPublicClient, registry: Address): Hist
       );
       if (events.length === 0) break;
       collected.push(...events.map((e) => e.event));
-      const previous = events.map((e) => e.previousChange).filter((p) => p < block);
-      block = previous.length > 0 ? previous.reduce((a, b) => (a < b ? a : b)) : 0n;
+      // Follow the oldest link found in this block (bigints: no Math.min).
+      let next = 0n;
+      for (const { previousChange } of events)
+        if (previousChange < block && (next === 0n || previousChange < next)) next = previousChange;
+      block = next;
     }
     return collected.sort((a, b) =>
       a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
