@@ -108,6 +108,85 @@ describe("amc up / status / xchain send / down", () => {
     expect(body.members).toHaveLength(3);
   }, 150_000);
 
+  it("identity end to end: produce, credential, sale, access grant, presentation, revocation, scrap", async () => {
+    const did = async (...args: string[]) => (await amcJson(...args)).did as string;
+    const oem = await did("did", "create", "--type", "organisation");
+    const owner = await did("did", "create", "--type", "person", "--as", "dev:7");
+    const insurer = await did("did", "create", "--type", "organisation", "--as", "dev:4");
+    const vehicle = await did("vehicle", "produce", "--vin", "WVWZZZ1KZ6W777777", "--make", "Demo", "--model", "E1");
+    const identity = await amcJson(
+      "vc",
+      "issue",
+      "--issuer",
+      oem,
+      "--type",
+      "VehicleIdentityCredential",
+      "--subject",
+      JSON.stringify({
+        id: vehicle,
+        vin: "WVWZZZ1KZ6W777777",
+        make: "Demo",
+        model: "E1",
+        year: 2026,
+        powertrain: "BEV",
+      }),
+    );
+    expect((await amcJson("vc", "verify", identity.credential)).verified).toBe(true);
+
+    await amcJson("vehicle", "transfer", vehicle, "--to", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
+    const grant = await amcJson(
+      "vc",
+      "issue",
+      "--issuer",
+      owner,
+      "--type",
+      "AccessGrantCredential",
+      "--subject",
+      JSON.stringify({
+        id: insurer,
+        vehicle,
+        scopes: ["driving-behaviour"],
+        purpose: "insurance quote",
+        expiry: "2027-12-31T00:00:00Z",
+      }),
+    );
+    const { presentation } = await amcJson(
+      "vc",
+      "present",
+      "--holder",
+      insurer,
+      "--credential",
+      grant.credential,
+      "--challenge",
+      "c1",
+      "--domain",
+      "verifier",
+    );
+    const verify = () =>
+      amcJson("vc", "verify", presentation, "--presentation", "--challenge", "c1", "--domain", "verifier").catch((e) =>
+        JSON.parse(e.stdout),
+      );
+    expect((await verify()).verified).toBe(true);
+    expect((await amcJson("vc", "revoke", grant.id, "--issuer", owner)).revoked).toBe(true);
+    const after = await verify();
+    expect(after.verified).toBe(false);
+    expect(JSON.stringify(after.errors ?? after.credentials)).toContain("revoked");
+
+    await amcJson("vehicle", "scrap", vehicle);
+    const resolved = await amcJson("did", "resolve", vehicle);
+    expect(resolved.didResolutionMetadata.error).toBe("deactivated");
+    for (let i = 0; i < 60; i++) {
+      const shown = await amcJson("vehicle", "show", vehicle);
+      if (shown.mirrors.every((m: { deactivated: boolean }) => m.deactivated)) {
+        expect(shown.state).toBe("scrapped");
+        expect(shown.mirrors).toHaveLength(3);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error("the other chains were not told of the scrapping within 30 s");
+  }, 150_000);
+
   it("refuses a second `amc up` while one runs, naming the fix", async () => {
     const second = await run(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")]).catch(
       (e) => e,

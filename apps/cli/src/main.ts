@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { defaultHome, defaultTopologyFile } from "@amc/chain";
 import { BaseError, errorMessage } from "@amc/utils";
 import { down, reset, status, xchainSend } from "./commands.js";
+import { vcIssue, vcPresent, vcRevoke, vcVerify } from "./credentials.js";
 import {
   didCreate,
   didDeactivate,
@@ -33,6 +34,10 @@ usage:
   amc vehicle transfer <did> --to <address> [--as <current controller>]
   amc vehicle scrap <did>                deactivates the DID and tells every chain
   amc vehicle show <did>
+  amc vc issue --issuer <did> --type <CredentialType> --subject '<json>' [--format sd-jwt --disclose a,b]
+  amc vc revoke <credential id> --issuer <did> [--status revoked|suspended|active]
+  amc vc present --holder <did> --credential <jwt|file> [--challenge c --domain d]
+  amc vc verify <jwt|file> [--presentation --challenge c --domain d]   exit code 3 when not verified
 
 common options:
   --config <file>   topology file (default ${defaultTopologyFile})
@@ -62,6 +67,16 @@ async function main(argv: string[]): Promise<void> {
       year: { type: "string" },
       powertrain: { type: "string" },
       "version-time": { type: "string" },
+      issuer: { type: "string" },
+      subject: { type: "string" },
+      format: { type: "string" },
+      disclose: { type: "string" },
+      status: { type: "string" },
+      holder: { type: "string" },
+      credential: { type: "string" },
+      challenge: { type: "string" },
+      domain: { type: "string" },
+      presentation: { type: "boolean", default: false },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -138,6 +153,40 @@ async function main(argv: string[]): Promise<void> {
           throw new BaseError(`unknown command: vehicle ${sub ?? ""}`, {
             fix: "amc vehicle produce|transfer|scrap|show",
           });
+      }
+    }
+    case "vc": {
+      const arg = positionals[2];
+      switch (sub) {
+        case "issue":
+          return vcIssue({
+            ...common,
+            issuer: values.issuer,
+            type: values.type,
+            subject: values.subject,
+            format: values.format,
+            disclose: values.disclose,
+          });
+        case "revoke":
+          return vcRevoke({ ...common, id: arg, issuer: values.issuer, status: values.status });
+        case "present":
+          return vcPresent({
+            ...common,
+            holder: values.holder,
+            credential: values.credential ?? arg,
+            challenge: values.challenge,
+            domain: values.domain,
+          });
+        case "verify":
+          return vcVerify({
+            ...common,
+            token: arg,
+            presentation: values.presentation ?? false,
+            challenge: values.challenge,
+            domain: values.domain,
+          });
+        default:
+          throw new BaseError(`unknown command: vc ${sub ?? ""}`, { fix: "amc vc issue|revoke|present|verify" });
       }
     }
     default:
