@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark prints our figure beside its reference measured in the same run, and the
 // ratio. Nothing here asserts a wall-clock time; the figures go into issue notes and reviews.
+import { didResolution } from "./did.bench.js";
 import { type BenchRow, latency, throughput } from "./xchain.bench.js";
 
 const quick = process.argv.includes("--quick");
@@ -17,4 +18,5 @@ console.log(
 print(await latency(0, quick ? 5 : 20));
 print(await latency(1, quick ? 3 : 10));
 for (const row of await throughput(quick ? 100 : 300)) print(row);
+print(await didResolution(quick ? 5 : 20, quick ? 50 : 300));
 console.log(`\n${rows.length} benchmarks done`);
