@@ -14,6 +14,7 @@ import {
   Keystore,
   produceVehicle,
   publicOf,
+  scrapVehicle,
   specHash,
   transferVehicle,
   vehicleIdFromVin,
@@ -204,6 +205,18 @@ describe("credentials through the gateway (real anvil)", () => {
     ).json();
     expect(after.verified).toBe(false);
     expect(JSON.stringify(after)).toContain("revoked");
+
+    // Scrapping the vehicle revokes what was said about it: the OEM's identity credential stops verifying.
+    await scrapVehicle({ wallet: walletClientFor(main, devPrivateKey(ownerIndex)), client, lifecycle }, vehicleId);
+    let identityAfter: { verified: boolean; errors: { code: string }[] } = { verified: true, errors: [] };
+    for (let i = 0; i < 40 && identityAfter.verified; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      identityAfter = (
+        await post("/credentials/verify", { verifiableCredential: identity.json().verifiableCredential })
+      ).json();
+    }
+    expect(identityAfter.verified).toBe(false);
+    expect(identityAfter.errors.map((e) => e.code)).toContain("revoked");
   }, 60_000);
 
   it("answers a malformed body with RFC 9457 problem details naming the field", async () => {

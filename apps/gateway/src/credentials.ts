@@ -3,8 +3,9 @@
 // issuer's consortium role; every status change is anchored on the main chain (StatusListRegistry) so verifiers
 // can check that the list they fetched is the one the issuer committed to.
 import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { consortiumAbi, didRegistryAbi, statusListRegistryAbi } from "@amc/abi";
+import { consortiumAbi, didRegistryAbi, statusListRegistryAbi, vehicleLifecycleAbi } from "@amc/abi";
 import {
   type ChainPublicClient,
   contractAddress,
@@ -15,7 +16,7 @@ import {
   type Topology,
   walletClientFor,
 } from "@amc/chain";
-import { type DidAuthVerifier, didAuthVerifier, Keystore, parseDid } from "@amc/did";
+import { type DidAuthVerifier, didAuthVerifier, formatDid, Keystore, parseDid } from "@amc/did";
 import { readJsonIfExists, stringify, writeFileAtomic } from "@amc/utils";
 import {
   BitstringStatusList,
@@ -55,7 +56,12 @@ const issuerStateSchema = z.object({
   lists: z.object({ revocation: listSchema, suspension: listSchema }),
   credentials: z.record(
     z.string(),
-    z.object({ index: z.number().int(), revoked: z.boolean(), suspended: z.boolean() }),
+    z.object({
+      index: z.number().int(),
+      revoked: z.boolean(),
+      suspended: z.boolean(),
+      subjects: z.array(z.string()).default([]),
+    }),
   ),
 });
 type IssuerState = z.infer<typeof issuerStateSchema>;
@@ -74,6 +80,12 @@ class IssuerStore {
   }
   save(state: IssuerState) {
     writeFileAtomic(this.path(state.did), stringify(state));
+  }
+  issuers(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((n) => n.startsWith("did_") && n.endsWith(".json"))
+      .map((n) => n.slice(0, -5).replaceAll("_", ":"));
   }
 }
 
@@ -325,7 +337,11 @@ export function registerCredentialRoutes(
         ...(body.options.holderJwk ? { holderJwk: body.options.holderJwk } : {}),
       });
       for (const purpose of purposes) state.lists[purpose].nextIndex = index + 1;
-      state.credentials[id] = { index, revoked: false, suspended: false };
+      // Remember which DIDs the credential speaks about, so scrapping a vehicle revokes what was said of it.
+      const subjects = Object.entries(body.credential.credentialSubject)
+        .filter(([k, v]) => (k === "id" || k === "vehicle") && typeof v === "string" && v.startsWith("did:"))
+        .map(([, v]) => String(v));
+      state.credentials[id] = { index, revoked: false, suspended: false, subjects };
       store.save(state);
       return { verifiableCredential: envelopeCredential(jwt), id, format: body.options.format };
     },
@@ -369,6 +385,57 @@ export function registerCredentialRoutes(
       };
     },
   );
+
+  /**
+   * Scrapping a vehicle revokes every credential this gateway issued about it: a watcher follows VehicleScrapped
+   * on the main chain (from a persisted cursor) and sets the revocation bits, anchoring each changed list.
+   */
+  const cursorPath = join(home, "issuer", "scrap-cursor.json");
+  const lifecycle = contractAddress(manifest, main.name, "VehicleLifecycle");
+  const revokeAbout = async (subject: string) => {
+    for (const issuer of store.issuers()) {
+      const state = store.load(issuer);
+      const list = BitstringStatusList.decode(state.lists.revocation.encoded);
+      let changed = false;
+      for (const entry of Object.values(state.credentials)) {
+        if (entry.revoked || !entry.subjects.includes(subject)) continue;
+        list.set(entry.index, true);
+        entry.revoked = true;
+        changed = true;
+      }
+      if (!changed) continue;
+      state.lists.revocation.encoded = list.encode();
+      await anchor(issuer, "revocation", state);
+      store.save(state);
+    }
+  };
+  const watchScraps = async () => {
+    const raw = readJsonIfExists(cursorPath);
+    let from = raw && typeof raw === "object" && "next" in raw && typeof raw.next === "string" ? BigInt(raw.next) : 0n;
+    const head = await client.getBlockNumber({ cacheTime: 0 });
+    if (from > head) return;
+    const logs = await client.getContractEvents({
+      address: lifecycle,
+      abi: vehicleLifecycleAbi,
+      eventName: "VehicleScrapped",
+      fromBlock: from,
+      toBlock: head,
+    });
+    for (const log of logs) if (log.args.id) await revokeAbout(formatDid(topology.network, log.args.id));
+    from = head + 1n;
+    writeFileAtomic(cursorPath, stringify({ next: from.toString() }));
+  };
+  let watching = false;
+  const timer = setInterval(() => {
+    if (watching) return;
+    watching = true;
+    watchScraps()
+      .catch((error: unknown) => app.log.warn({ error }, "scrap watcher failed; retrying"))
+      .finally(() => {
+        watching = false;
+      });
+  }, 1000);
+  app.addHook("onClose", async () => clearInterval(timer));
 
   app.get<{ Params: { did: string; purpose: string } }>(
     "/status/:did/:purpose",
