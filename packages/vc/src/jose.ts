@@ -5,7 +5,14 @@
 import type { JsonWebKey, KeyObject } from "node:crypto";
 import { InvalidInputError } from "@amc/utils";
 import { VC_CONTEXT_V2 } from "./credential.js";
-import { base64Decode, base64urlDecode, base64urlEncode, decodeJsonPart, type JsonObject } from "./encoding.js";
+import {
+  base64Decode,
+  base64urlDecode,
+  base64urlEncode,
+  decodeJsonPart,
+  isJsonObject,
+  type JsonObject,
+} from "./encoding.js";
 import { CredentialError } from "./errors.js";
 import {
   isSignatureAlgorithm,
@@ -108,7 +115,13 @@ export type IssueVcJwtParameters = {
 export function issueVcJwt({ credential, kid, privateKey }: IssueVcJwtParameters): string {
   if ("vc" in credential || "vp" in credential)
     throw new InvalidInputError("a vc+jwt payload must not carry the JWT claims `vc` or `vp`");
-  return signJws({ alg: "ES256", typ: "vc+jwt", cty: "vc", kid }, credential, toPrivateKey(privateKey));
+  // The registered claims `iss` and `iat` repeat the issuer and the signing time (allowed by VC-JOSE, checked for
+  // agreement by verifiers) so that generic JWT tooling such as did-jwt can verify the token as it is.
+  const raw = credential.issuer;
+  const iss = typeof raw === "string" ? raw : isJsonObject(raw) && typeof raw.id === "string" ? raw.id : undefined;
+  const claims: JsonObject = { ...credential, ...(iss ? { iss } : {}), iat: Math.floor(Date.now() / 1000) };
+  if (typeof credential.id === "string") claims.jti = credential.id;
+  return signJws({ alg: "ES256", typ: "vc+jwt", cty: "vc", kid }, claims, toPrivateKey(privateKey));
 }
 
 /** A secured credential as a presentation carries it. */
