@@ -6,10 +6,12 @@ import {DIDRegistry} from "../../src/identity/DIDRegistry.sol";
 import {VehicleLifecycle} from "../../src/identity/VehicleLifecycle.sol";
 import {IdentityMirror} from "../../src/identity/IdentityMirror.sol";
 import {StatusListRegistry} from "../../src/identity/StatusListRegistry.sol";
+import {V2xTrustStore} from "../../src/v2x/V2xTrustStore.sol";
 
 /// @notice The identity layer on MAIN over ConsortiumFixture's Consortium (alice OEM, bob REGULATOR, carol INSURER;
-///         domains MAIN, EDGE, OTHER): DIDRegistry, VehicleLifecycle, IdentityMirror and StatusListRegistry, deployed
-///         and initialised the way the deployer does it (constructor(initializer), then one-shot initialize).
+///         domains MAIN, EDGE, OTHER): DIDRegistry, VehicleLifecycle, IdentityMirror, StatusListRegistry and the
+///         V2xTrustStore (the mirror's second sender), deployed and initialised the way the deployer does it
+///         (constructor(initializer), then one-shot initialize).
 abstract contract IdentityFixture is ConsortiumFixture {
     bytes32 internal constant EIP712_DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
@@ -18,6 +20,7 @@ abstract contract IdentityFixture is ConsortiumFixture {
     VehicleLifecycle internal lifecycle;
     IdentityMirror internal mirror;
     StatusListRegistry internal statusLists;
+    V2xTrustStore internal trustStore;
 
     uint256 internal aliceKey;
     address internal owner1;
@@ -42,11 +45,13 @@ abstract contract IdentityFixture is ConsortiumFixture {
         lifecycle = new VehicleLifecycle(deployer);
         mirror = new IdentityMirror(deployer);
         statusLists = new StatusListRegistry(deployer);
+        trustStore = new V2xTrustStore(deployer);
         vm.startPrank(deployer);
         registry.initialize(address(consortium), address(lifecycle));
         lifecycle.initialize(address(consortium), address(registry), address(mailbox), address(mirror));
-        mirror.initialize(address(mailbox), MAIN, address(lifecycle));
+        mirror.initialize(address(mailbox), MAIN, address(lifecycle), address(trustStore));
         statusLists.initialize(address(registry));
+        trustStore.initialize(address(consortium), address(mailbox), address(mirror));
         vm.stopPrank();
     }
 

@@ -18,6 +18,8 @@ import {
   multisigIsmBytecode,
   statusListRegistryAbi,
   statusListRegistryBytecode,
+  v2xTrustStoreAbi,
+  v2xTrustStoreBytecode,
   vehicleLifecycleAbi,
   vehicleLifecycleBytecode,
 } from "@amc/abi";
@@ -54,6 +56,7 @@ const bytecodes: Record<ContractName, Hex> = {
   VehicleLifecycle: vehicleLifecycleBytecode,
   StatusListRegistry: statusListRegistryBytecode,
   IdentityMirror: identityMirrorBytecode,
+  V2xTrustStore: v2xTrustStoreBytecode,
 };
 
 /** Contracts of a module; some modules put different contracts on the main chain and on the others. */
@@ -65,7 +68,10 @@ function moduleContracts(module: ChainConfig["modules"][number], role: ChainConf
       return ["Consortium"];
     case "identity":
       // The registry, lifecycle and status lists live on main; every other chain mirrors deactivations.
-      return role === "main" ? ["DIDRegistry", "VehicleLifecycle", "StatusListRegistry"] : ["IdentityMirror"];
+      // The V2X trust store (CA certificates, linkage-seed revocations) is part of identity: the mirror serves both.
+      return role === "main"
+        ? ["DIDRegistry", "VehicleLifecycle", "StatusListRegistry", "V2xTrustStore"]
+        : ["IdentityMirror"];
   }
 }
 
@@ -166,7 +172,13 @@ function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<Con
     calls.push({
       contract: "IdentityMirror",
       abi: identityMirrorAbi,
-      args: [addresses.Mailbox, main.chainId, addresses.VehicleLifecycle],
+      args: [addresses.Mailbox, main.chainId, addresses.VehicleLifecycle, addresses.V2xTrustStore],
+    });
+  if (contracts.includes("V2xTrustStore"))
+    calls.push({
+      contract: "V2xTrustStore",
+      abi: v2xTrustStoreAbi,
+      args: [addresses.Consortium, addresses.Mailbox, addresses.IdentityMirror],
     });
   return calls;
 }

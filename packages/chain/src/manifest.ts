@@ -18,6 +18,7 @@ export const contractNames = [
   "VehicleLifecycle",
   "StatusListRegistry",
   "IdentityMirror",
+  "V2xTrustStore",
 ] as const;
 export type ContractName = (typeof contractNames)[number];
 

@@ -4,6 +4,7 @@ export { didRegistryAbi, didRegistryBytecode } from "./DIDRegistry.js";
 export { identityMirrorAbi, identityMirrorBytecode } from "./IdentityMirror.js";
 export { statusListRegistryAbi, statusListRegistryBytecode } from "./StatusListRegistry.js";
 export { vehicleLifecycleAbi, vehicleLifecycleBytecode } from "./VehicleLifecycle.js";
+export { v2xTrustStoreAbi, v2xTrustStoreBytecode } from "./V2xTrustStore.js";
 export { mailboxAbi, mailboxBytecode } from "./Mailbox.js";
 export { messageInboxAbi, messageInboxBytecode } from "./MessageInbox.js";
 export { multisigIsmAbi, multisigIsmBytecode } from "./MultisigIsm.js";
