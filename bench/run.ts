@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark prints our figure beside its reference measured in the same run, and the
 // ratio. Nothing here asserts a wall-clock time; the figures go into issue notes and reviews.
 import { didResolution } from "./did.bench.js";
+import { itsCodec } from "./its.bench.js";
 import { credentialVerify } from "./vc.bench.js";
 import { type BenchRow, latency, throughput } from "./xchain.bench.js";
 
@@ -21,4 +22,5 @@ print(await latency(1, quick ? 3 : 10));
 for (const row of await throughput(quick ? 100 : 300)) print(row);
 print(await didResolution(quick ? 5 : 20, quick ? 50 : 300));
 for (const row of await credentialVerify()) print(row);
+for (const row of await itsCodec()) print(row);
 console.log(`\n${rows.length} benchmarks done`);
