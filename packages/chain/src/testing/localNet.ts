@@ -56,7 +56,7 @@ export async function localTopology(
       members: [0, 1, 2].map((m) => ({
         address: devAccount(devKeyIndex.firstMember + m).address,
         name: `Member ${m}`,
-        roles: m === 0 ? ["OEM"] : ["REGULATOR"],
+        roles: m === 0 ? ["OEM"] : m === 1 ? ["REGULATOR", "CERTIFICATE_AUTHORITY"] : ["REGULATOR"],
       })),
     },
     services: {

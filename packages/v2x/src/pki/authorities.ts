@@ -92,7 +92,7 @@ export type TicketRequest = {
   token: string;
   period: number;
   slots: number[];
-  /** The OBU's verification key for each slot's ticket (raw bytes of the key, encoding up to the caller). */
+  /** The OBU's verification key for each slot's ticket (SEC1 compressed P-256 point). */
   publicKeys: Uint8Array[];
   la1: { resealedLci: Uint8Array; plvs: { j: number; sealed: Uint8Array }[] };
   la2: { resealedLci: Uint8Array; plvs: { j: number; sealed: Uint8Array }[] };
@@ -107,7 +107,7 @@ export type TicketContent = {
   publicKey: Uint8Array;
 };
 
-export class PseudonymCa {
+export class PseudonymCa<T = Uint8Array> {
   readonly keys: BoxKeyPair = boxKeyPair();
   /** lv hex -> sealed lci of each LA (the PCA cannot open them). */
   private readonly records = new Map<string, { lci1: Uint8Array; lci2: Uint8Array; period: number; slot: number }>();
@@ -118,12 +118,12 @@ export class PseudonymCa {
     readonly la1Id: number,
     readonly la2Id: number,
     /** Turns ticket content into a signed certificate (IEEE 1609.2 authorization ticket). */
-    private readonly sign: (content: TicketContent) => Uint8Array,
+    private readonly sign: (content: TicketContent) => T,
   ) {}
 
-  issueBatch(request: TicketRequest): { slot: number; ticket: Uint8Array; linkageValue: Uint8Array }[] {
+  issueBatch(request: TicketRequest): { slot: number; ticket: T; linkageValue: Uint8Array }[] {
     if (request.publicKeys.length !== request.slots.length) throw new InvalidInputError("one public key per slot");
-    const out: { slot: number; ticket: Uint8Array; linkageValue: Uint8Array }[] = [];
+    const out: { slot: number; ticket: T; linkageValue: Uint8Array }[] = [];
     request.slots.forEach((j, n) => {
       const key = `${request.token}/${request.period}/${j}`;
       if (this.issued.has(key))
@@ -238,7 +238,7 @@ export class EnrolmentAuthority {
 
 /** What the MA needs each authority to answer; a trace fails if any of them does not. */
 export type Authorities = {
-  pca: Pick<PseudonymCa, "lookup">;
+  pca: Pick<PseudonymCa<unknown>, "lookup">;
   la1: Pick<LinkageAuthority, "revealSeed" | "handleOf" | "laId">;
   la2: Pick<LinkageAuthority, "revealSeed" | "handleOf" | "laId">;
   ea: Pick<EnrolmentAuthority, "vehicleOf">;
