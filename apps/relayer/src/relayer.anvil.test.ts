@@ -120,6 +120,12 @@ describe("cross-chain delivery (real anvil)", () => {
       args: [sent.messageId],
     });
     expect(delivered).toBe(true);
-    expect(relayer.status(sent.messageId)?.state).toBe("delivered");
+    // The chain may show the delivery a moment before the relayer has read its own receipt.
+    await waitFor(async () => (relayer.status(sent.messageId)?.state === "delivered" ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      what: "the relayer to record the delivery",
+    });
+    expect(relayer.status(sent.messageId)).toMatchObject({ state: "delivered", txHash: expect.stringMatching(/^0x/) });
   });
 });
