@@ -9,6 +9,7 @@ import {
   walletClientFor,
 } from "@amc/chain";
 import { type LocalNet, startLocalNet } from "@amc/chain/testing";
+import { waitFor } from "@amc/utils";
 import { type Hex, hexToString, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalAgents, startLocalAgents } from "./local.js";
