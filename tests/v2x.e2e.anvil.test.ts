@@ -33,9 +33,9 @@ import { certificateDigest } from "../packages/v2x/src/ieee1609/hash.js";
 import { issueCertificate, signData } from "../packages/v2x/src/ieee1609/sign.js";
 import { generateP256, PSID, toBeSigned } from "../packages/v2x/src/ieee1609/testing.js";
 import type { Certificate } from "../packages/v2x/src/ieee1609/types.js";
-import { verifyCertificateChain, verifySignedData } from "../packages/v2x/src/ieee1609/verify.js";
 import { encodeCam } from "../packages/v2x/src/its/cam.js";
-import { sampleCam } from "../packages/v2x/src/its/testing.js";
+import { encodeDenm } from "../packages/v2x/src/its/denm.js";
+import { sampleCam, sampleDenm } from "../packages/v2x/src/its/testing.js";
 import {
   EnrolmentAuthority,
   LinkageAuthority,
@@ -45,6 +45,7 @@ import {
   slotsPerPeriod,
   traceTicket,
 } from "../packages/v2x/src/pki/authorities.js";
+import { RsuVerifier } from "../packages/v2x/src/pki/rsu.js";
 import { RevocationSet, sec1Compressed, ticketLinkage, ticketSigner } from "../packages/v2x/src/pki/ticketing.js";
 
 let net: LocalNet;
@@ -205,7 +206,6 @@ it("enrols a real vehicle, verifies its signed CAM, revokes it through the chain
   };
   await addCert(root, 1, root);
   await addCert(pcaCert, 3, root);
-  const isTrustedRoot = (digest: Uint8Array) => Buffer.from(digest).equals(Buffer.from(certificateDigest(root)));
 
   // --- enrolment and tickets: the current hour is slot 0 of period 0
   const schedule: Schedule = {
@@ -239,32 +239,47 @@ it("enrols a real vehicle, verifies its signed CAM, revokes it through the chain
   );
   const ticket = tickets[0]!.ticket;
 
-  // --- the OBU signs a CAM with its current ticket; the RSU verifies chain and signature
+  // --- the OBU signs a CAM (carrying its ticket) and a DENM (by digest); the RSU trusts the root the main chain's
+  // trust store lists, and verifies chain, signature, freshness, replay and revocation
   const signed = signData({
     payload: encodeCam(sampleCam),
     psid: PSID.cam,
     signer: { certificate: ticket, privateKey: ticketKeys[0]!.privateKey },
     signerIdentifierMode: "certificate",
   });
-  expect(verifyCertificateChain([ticket, pcaCert, root], { now: new Date(), isTrustedRoot })).toMatchObject({
-    ok: true,
+  const denm = signData({
+    payload: encodeDenm(sampleDenm),
+    psid: PSID.denm,
+    signer: { certificate: ticket, privateKey: ticketKeys[0]!.privateKey },
+    signerIdentifierMode: "digest",
   });
-  const known = new Map([[Buffer.from(certificateDigest(ticket)).toString("hex"), ticket]]);
+  const rootTrusted = await client.readContract({
+    address: trustStore,
+    abi: v2xTrustStoreAbi,
+    functionName: "isTrusted",
+    args: [toHex(certificateDigest(root))],
+  });
+  expect(rootTrusted).toBe(true);
   const revocations = new RevocationSet(slotsPerPeriod(schedule));
+  const rsu = new RsuVerifier({
+    caChains: [[pcaCert, root]],
+    isTrustedRoot: (digest) => rootTrusted && Buffer.from(digest).equals(Buffer.from(certificateDigest(root))),
+    revocations,
+  });
   const rsuVerify = (bytes: Uint8Array) => {
-    const result = verifySignedData(bytes, {
-      now: new Date(),
-      certificateByDigest: (d) => known.get(Buffer.from(d).toString("hex")),
-    });
-    if (!result.ok) return result.reason;
-    return revocations.isRevoked(result.certificate) ? "revoked" : "accepted";
+    const result = rsu.verify(bytes);
+    return result.ok ? "accepted" : result.reason;
   };
-  expect(rsuVerify(signed)).toBe("accepted");
+  expect(rsuVerify(denm)).toBe("unknown_signer"); // the RSU has not seen this ticket yet
+  expect(rsuVerify(signed)).toBe("accepted"); // the CAM carries it
+  expect(rsuVerify(denm)).toBe("accepted"); // now known by digest
+  expect(rsuVerify(signed)).toBe("replayed");
 
   if (hasTshark) {
-    const decoded = tsharkDecode(signed);
-    expect(decoded).toContain('"ieee1609dot2.psid": "36"');
-    expect(decoded).toContain("ieee1609dot2.linkage_value");
+    const cam = tsharkDecode(signed);
+    expect(cam).toContain('"ieee1609dot2.psid": "36"');
+    expect(cam).toContain("ieee1609dot2.linkage_value");
+    expect(tsharkDecode(denm)).toContain('"ieee1609dot2.psid": "37"');
   } else if (process.env.CI === "true") {
     throw new Error("tshark is required under CI: apt-get install tshark");
   }
@@ -311,7 +326,13 @@ it("enrols a real vehicle, verifies its signed CAM, revokes it through the chain
     laId2,
     seed2: Buffer.from(seed2.slice(2), "hex"),
   });
-  expect(rsuVerify(signed)).toBe("revoked");
+  const fresh = signData({
+    payload: encodeCam(sampleCam),
+    psid: PSID.cam,
+    signer: { certificate: ticket, privateKey: ticketKeys[0]!.privateKey },
+    signerIdentifierMode: "certificate",
+  });
+  expect(rsuVerify(fresh)).toBe("revoked");
   for (const t of tickets) expect(revocations.isRevoked(t.ticket)).toBe(true);
 
   // --- tracing needs all four authorities

@@ -14,5 +14,6 @@ export * from "./ieee1609/verify.js";
 export * from "./its/index.js";
 export * from "./pki/authorities.js";
 export * from "./pki/linkage.js";
+export * from "./pki/rsu.js";
 export * from "./pki/sealed.js";
 export * from "./pki/ticketing.js";
