@@ -284,6 +284,23 @@ it("enrols a real vehicle, verifies its signed CAM, revokes it through the chain
     throw new Error("tshark is required under CI: apt-get install tshark");
   }
 
+  // --- misbehaviour: a report about the ticket is recorded on main (the RSU operator's or regulator's account)
+  const report = await ca.writeContract({
+    address: trustStore,
+    abi: v2xTrustStoreAbi,
+    functionName: "reportMisbehaviour",
+    args: [toHex(certificateDigest(ticket)), keccak256(stringToHex("implausible speed jumps"))],
+  });
+  expect((await client.waitForTransactionReceipt({ hash: report })).status).toBe("success");
+  expect(
+    await client.readContract({
+      address: trustStore,
+      abi: v2xTrustStoreAbi,
+      functionName: "misbehaviourReportCount",
+      args: [toHex(certificateDigest(ticket))],
+    }),
+  ).toBe(1n);
+
   // --- revocation: PCA + LA1 + LA2 give the seeds, the MA (a REGULATOR) publishes them, the edge cell learns them
   const seeds = revocationSeeds({ pca, la1, la2 }, ticketLinkage(ticket)!.linkageValue, 0);
   const publish = await ca.writeContract({
