@@ -41,7 +41,8 @@ export class RsuVerifier {
     for (const chain of options.caChains) {
       const result = verifyCertificateChain(chain, { now: this.now(), isTrustedRoot: options.isTrustedRoot });
       if (!result.ok) throw new Error(`CA chain refused: ${result.reason}: ${result.detail}`);
-      for (const [i, cert] of chain.entries()) this.store.set(toHex(result.digests[i] ?? certificateDigest(cert)), cert);
+      for (const [i, cert] of chain.entries())
+        this.store.set(toHex(result.digests[i] ?? certificateDigest(cert)), cert);
     }
   }
 
