@@ -6,6 +6,7 @@ export * from "./ieee1609/coer.js";
 export * from "./ieee1609/hash.js";
 export * from "./ieee1609/keys.js";
 export * from "./ieee1609/permissions.js";
+export * from "./ieee1609/pool.js";
 export * from "./ieee1609/region.js";
 export * from "./ieee1609/sign.js";
 export * from "./ieee1609/time.js";
