@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { defaultHome, defaultTopologyFile } from "@amc/chain";
 import { BaseError, errorMessage } from "@amc/utils";
+import { besuGenesisCommand } from "./besu.js";
 import { down, reset, status, xchainSend } from "./commands.js";
 import { vcIssue, vcPresent, vcRevoke, vcVerify } from "./credentials.js";
 import {
@@ -38,6 +39,7 @@ usage:
   amc vc revoke <credential id> --issuer <did> [--status revoked|suspended|active]
   amc vc present --holder <did> --credential <jwt|file> [--challenge c --domain d]
   amc vc verify <jwt|file> [--presentation --challenge c --domain d]   exit code 3 when not verified
+  amc besu genesis <chain> --out <dir> [--fund 0xA,0xB]   Besu QBFT genesis + validator configs (production)
 
 common options:
   --config <file>   topology file (default ${defaultTopologyFile})
@@ -77,6 +79,8 @@ async function main(argv: string[]): Promise<void> {
       challenge: { type: "string" },
       domain: { type: "string" },
       presentation: { type: "boolean", default: false },
+      out: { type: "string" },
+      fund: { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -189,6 +193,10 @@ async function main(argv: string[]): Promise<void> {
           throw new BaseError(`unknown command: vc ${sub ?? ""}`, { fix: "amc vc issue|revoke|present|verify" });
       }
     }
+    case "besu":
+      if (sub !== "genesis")
+        throw new BaseError(`unknown command: besu ${sub ?? ""}`, { fix: "amc besu genesis <chain> --out <dir>" });
+      return besuGenesisCommand({ ...common, chain: positionals[2], out: values.out, fund: values.fund });
     default:
       throw new BaseError(`unknown command: ${command}`, { fix: "run `amc --help`" });
   }

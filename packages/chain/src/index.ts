@@ -1,5 +1,13 @@
 export { type AnvilInstance, anvilBinary, type StartAnvilOptions, startAnvil } from "./anvil.js";
 export {
+  type BesuGenesisOptions,
+  besuGenesis,
+  besuNodeConfig,
+  CREATE2_FACTORY_RUNTIME,
+  type QbftExtraData,
+  qbftExtraData,
+} from "./besu.js";
+export {
   type ChainPublicClient,
   type ChainRef,
   type ChainWalletClient,
