@@ -4,7 +4,7 @@
 // RLP list [vanity (32 bytes), validators, vote (empty or [recipient, voteType]), round, seals] from Besu's
 // QbftExtraDataCodec; tested against the Consensys qbft-tests vectors in shared/vectors/besu-qbft.
 import { InvalidInputError } from "@amc/utils";
-import { type Address, bytesToHex, type Hex, hexToBytes, isAddress, numberToHex, pad, toRlp } from "viem";
+import { type Address, type Hex, hexToBytes, isAddress, numberToHex, pad, toRlp } from "viem";
 import { CREATE2_FACTORY } from "./deploy.js";
 import type { ChainConfig } from "./topology.js";
 
