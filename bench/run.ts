@@ -2,6 +2,7 @@
 // ratio. Nothing here asserts a wall-clock time; the figures go into issue notes and reviews.
 import { didResolution } from "./did.bench.js";
 import { itsCodec } from "./its.bench.js";
+import { merkleBuild } from "./merkle.bench.js";
 import { v2xVerify } from "./v2x.bench.js";
 import { credentialVerify } from "./vc.bench.js";
 import { type BenchRow, latency, throughput } from "./xchain.bench.js";
@@ -25,4 +26,5 @@ print(await didResolution(quick ? 5 : 20, quick ? 50 : 300));
 for (const row of await credentialVerify()) print(row);
 for (const row of await itsCodec()) print(row);
 for (const row of await v2xVerify()) print(row);
+for (const row of await merkleBuild(quick ? [10_000] : [10_000, 100_000])) print(row);
 console.log(`\n${rows.length} benchmarks done`);

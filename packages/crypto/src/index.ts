@@ -1,0 +1,13 @@
+// Pure cryptographic building blocks of AutoMobile Chain: no I/O, only computation over bytes.
+export {
+  type BuildMerkleTreeOptions,
+  buildMerkleTree,
+  type MerkleMultiProof,
+  type MerkleTree,
+  processMultiProof,
+  processProof,
+  type SimpleMerkleTreeData,
+  standardLeafHash,
+  verifyMerkleMultiProof,
+  verifyMerkleProof,
+} from "./merkle.js";
