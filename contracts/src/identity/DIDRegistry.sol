@@ -76,20 +76,20 @@ contract DIDRegistry is IDIDRegistry, EIP712 {
     // ---------------------------------------------------------------- creation and control
 
     /// @inheritdoc IDIDRegistry
-    function create(bytes32 id, address controller, SubjectType subjectType) external {
-        if (id == bytes32(0)) revert DIDRegistryZeroId();
-        if (controller == address(0)) revert DIDRegistryZeroAddress();
+    function create(bytes32 salt, address controller, SubjectType subjectType) external returns (bytes32 id) {
         if (subjectType == SubjectType.None) revert DIDRegistryInvalidSubjectType();
-        // One VIN maps to one vehicle DID only if nobody but the lifecycle can mint Vehicle DIDs.
-        if (subjectType == SubjectType.Vehicle && (msg.sender != lifecycle || msg.sender == address(0))) {
-            revert DIDRegistryUnauthorized(msg.sender);
-        }
-        Identity storage d = _identities[id];
-        if (d.subjectType != SubjectType.None) revert DIDRegistryAlreadyExists(id);
-        d.controller = controller;
-        d.subjectType = subjectType;
-        uint256 previous = _touch(id);
-        emit DIDCreated(id, controller, subjectType, previous);
+        // One VIN maps to one vehicle DID only if nobody but the lifecycle can mint Vehicle DIDs, and only through
+        // createVehicle; the lifecycle itself has no use for a salt-derived Vehicle id either.
+        if (subjectType == SubjectType.Vehicle) revert DIDRegistryUnauthorized(msg.sender);
+        // Derived from the caller, so no caller can take an id it did not derive (e.g. a pending vehicle's id).
+        id = didId(msg.sender, salt);
+        _create(id, controller, subjectType);
+    }
+
+    /// @inheritdoc IDIDRegistry
+    function createVehicle(bytes32 id, address controller) external onlyLifecycle {
+        if (id == bytes32(0)) revert DIDRegistryZeroId();
+        _create(id, controller, SubjectType.Vehicle);
     }
 
     /// @inheritdoc IDIDRegistry
@@ -234,6 +234,11 @@ contract DIDRegistry is IDIDRegistry, EIP712 {
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IDIDRegistry
+    function didId(address creator, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(creator, salt));
+    }
+
+    /// @inheritdoc IDIDRegistry
     function controllerOf(bytes32 id) external view returns (address) {
         return _identities[id].controller;
     }
@@ -313,6 +318,17 @@ contract DIDRegistry is IDIDRegistry, EIP712 {
     function _touch(bytes32 id) private returns (uint256 previous) {
         previous = changed[id];
         changed[id] = block.number;
+    }
+
+    /// @dev Stores and announces a new DID; `id` must be unused (deactivated DIDs keep theirs for good).
+    function _create(bytes32 id, address controller, SubjectType subjectType) private {
+        if (controller == address(0)) revert DIDRegistryZeroAddress();
+        Identity storage d = _identities[id];
+        if (d.subjectType != SubjectType.None) revert DIDRegistryAlreadyExists(id);
+        d.controller = controller;
+        d.subjectType = subjectType;
+        uint256 previous = _touch(id);
+        emit DIDCreated(id, controller, subjectType, previous);
     }
 
     function _setController(Identity storage d, bytes32 id, address newController) private {

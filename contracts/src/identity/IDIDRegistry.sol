@@ -7,7 +7,12 @@ pragma solidity 0.8.30;
 ///         and `changed(id)`, the block of the id's last change. Every event carries `previousChange`, the block of the
 ///         change before it, so a resolver rebuilds the full history, or the document at a past `versionTime`, by
 ///         reading the logs of block `changed(id)` and walking `previousChange` back to 0.
-/// @dev Vehicle DIDs belong to the VehicleLifecycle contract's state machine: only it creates them, moves their
+/// @dev Ids come from two disjoint sources, so nobody can take an id meant for someone else (front-running):
+///      organisation, device and person ids are derived by the registry from the creating account and a salt
+///      (`didId(creator, salt) = keccak256(abi.encode(creator, salt))`, see `create`), so an account can only take
+///      ids it derived itself; vehicle ids are HMACs of VINs and only the VehicleLifecycle contract creates them
+///      (`createVehicle`, from `VehicleLifecycle.produce`).
+///      Vehicle DIDs belong to the VehicleLifecycle contract's state machine: only it creates them, moves their
 ///      controller (sale) and deactivates them (scrapping); their controller cannot do either directly.
 ///      Attribute names are off-chain conventions, e.g. `"amc/vm/P256/assertionMethod"`,
 ///      `"amc/vm/P256/authentication"`, `"amc/vm/secp256k1/<relationship>"`, `"amc/svc/<type>"`; the registry only
@@ -30,7 +35,7 @@ interface IDIDRegistry {
     error DIDRegistryAlreadyInitialized();
     /// @notice A required address (consortium, lifecycle, controller, delegate) is the zero address.
     error DIDRegistryZeroAddress();
-    /// @notice The zero id is not a valid DID id.
+    /// @notice The zero id is not a valid DID id (given to `createVehicle`).
     error DIDRegistryZeroId();
     /// @notice `create` got `SubjectType.None`.
     error DIDRegistryInvalidSubjectType();
@@ -38,8 +43,8 @@ interface IDIDRegistry {
     error DIDRegistryAlreadyExists(bytes32 id);
     /// @notice No DID with this id exists.
     error DIDRegistryNotFound(bytes32 id);
-    /// @notice The caller may not do this: a Vehicle DID created by another account than the lifecycle, or a
-    ///         lifecycle-only function called by another account.
+    /// @notice The caller may not do this: a Vehicle DID requested through `create` (Vehicle DIDs are created only
+    ///         by the lifecycle, with `createVehicle`), or a lifecycle-only function called by another account.
     error DIDRegistryUnauthorized(address caller);
     /// @notice The caller is not the controller of the DID.
     error DIDRegistryNotController(bytes32 id, address caller);
@@ -84,12 +89,22 @@ interface IDIDRegistry {
 
     // ---------------------------------------------------------------- creation and control
 
-    /// @notice Creates a DID. Any unused non-zero id may be taken by anyone (the caller pays); Vehicle DIDs only by
-    ///         the lifecycle contract.
-    /// @param id The DID's id (the `<id>` of `did:amc:<network>:<id>`, hex).
-    /// @param controller The account that controls it (an EOA or an ERC-1271 contract).
-    /// @param subjectType What it identifies; not `None`.
-    function create(bytes32 id, address controller, SubjectType subjectType) external;
+    /// @notice Creates an organisation, device or person DID whose id the registry derives from the caller and
+    ///         `salt`: `id = keccak256(abi.encode(msg.sender, salt))` (see `didId`). The caller (who pays) can take
+    ///         only ids derived from its own address, so nobody can take an id chosen by someone else, such as a
+    ///         pending vehicle's id. Reverts with `DIDRegistryAlreadyExists` if the caller already used `salt`.
+    /// @param salt Any 32 bytes the caller has not used before (tools take a random one).
+    /// @param controller The account that controls it (an EOA or an ERC-1271 contract); need not be the caller.
+    /// @param subjectType What it identifies: `Organisation`, `Device` or `Person`. `None` reverts with
+    ///        `DIDRegistryInvalidSubjectType`, `Vehicle` with `DIDRegistryUnauthorized` (vehicles: `createVehicle`).
+    /// @return id The new DID's id (the `<id>` of `did:amc:<network>:<id>`, hex), also logged by `DIDCreated`.
+    function create(bytes32 salt, address controller, SubjectType subjectType) external returns (bytes32 id);
+
+    /// @notice Creates a Vehicle DID (lifecycle only, from `VehicleLifecycle.produce`). Its id is the HMAC of the
+    ///         VIN; it cannot have been taken through `create`, whose ids are derived from the creator and a salt.
+    /// @param id The vehicle's id, not zero.
+    /// @param controller The first controller (the producing OEM).
+    function createVehicle(bytes32 id, address controller) external;
 
     /// @notice Moves control of a non-Vehicle DID to `newController` (controller only).
     function changeController(bytes32 id, address newController) external;
@@ -188,6 +203,10 @@ interface IDIDRegistry {
 
     /// @notice The VehicleLifecycle contract given to `initialize`.
     function lifecycle() external view returns (address);
+
+    /// @notice The id `create(salt, ...)` called by `creator` gives: `keccak256(abi.encode(creator, salt))`. Clients
+    ///         compute it off chain the same way (or call this) to know a DID before creating it.
+    function didId(address creator, bytes32 salt) external pure returns (bytes32);
 
     /// @notice Largest attribute value, in bytes (4 KiB).
     function MAX_VALUE_LENGTH() external view returns (uint256);

@@ -75,7 +75,8 @@ interface IVehicleLifecycle {
     /// @param mirror The IdentityMirror (the same address on every chain), recipient of scrap messages.
     function initialize(address consortium, address registry, address mailbox, address mirror) external;
 
-    /// @notice Produces a vehicle (OEM role): creates its Vehicle DID with the caller as controller.
+    /// @notice Produces a vehicle (OEM role): creates its Vehicle DID with the caller as controller, through
+    ///         `DIDRegistry.createVehicle` (which only this contract may call).
     /// @param id The vehicle's DID id (derived off-chain from the VIN with the members' keyed hash).
     /// @param specHash Hash of the vehicle's specification document.
     function produce(bytes32 id, bytes32 specHash) external;

@@ -73,8 +73,10 @@ contract VehicleLifecycle is IVehicleLifecycle, EIP712 {
         v.state = VehicleState.Produced;
         v.oem = msg.sender;
         v.producedAt = uint64(block.timestamp);
-        // Reverts with DIDRegistryAlreadyExists if the id is taken by another DID, and DIDRegistryZeroId for 0.
-        IDIDRegistry(registry).create(id, msg.sender, IDIDRegistry.SubjectType.Vehicle);
+        // Only this contract may call createVehicle, and `create` derives its ids from the creator and a salt, so no
+        // one can take a vehicle's id ahead of its production. Reverts with DIDRegistryAlreadyExists if the id is
+        // taken anyway (a keccak collision), and DIDRegistryZeroId for 0.
+        IDIDRegistry(registry).createVehicle(id, msg.sender);
         emit VehicleProduced(id, msg.sender, specHash);
     }
 

@@ -7,23 +7,24 @@ import {IStatusListRegistry} from "../../src/identity/IStatusListRegistry.sol";
 import {IDIDRegistry} from "../../src/identity/IDIDRegistry.sol";
 
 contract StatusListRegistryTest is IdentityFixture {
-    bytes32 internal constant ISSUER = keccak256("org:alice-motors");
+    bytes32 internal constant ISSUER_SALT = keccak256("org:alice-motors");
+    bytes32 internal issuer;
     string internal constant URL = "https://status.alice.example/lists/1";
     bytes32 internal listId;
 
     function setUp() public {
         setUpIdentity();
-        registry.create(ISSUER, alice, IDIDRegistry.SubjectType.Organisation);
+        issuer = registry.create(ISSUER_SALT, alice, IDIDRegistry.SubjectType.Organisation);
         listId = keccak256(bytes(URL));
     }
 
     function registerDefault() internal {
         vm.prank(alice);
-        statusLists.registerList(listId, ISSUER, URL, 0);
+        statusLists.registerList(listId, issuer, URL, 0);
     }
 
-    function notController(address caller) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryNotController.selector, ISSUER, caller);
+    function notController(address caller) internal view returns (bytes memory) {
+        return abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryNotController.selector, issuer, caller);
     }
 
     // ------------------------------------------------------------ initialize
@@ -54,11 +55,11 @@ contract StatusListRegistryTest is IdentityFixture {
     function test_registerList_storesAndEmits() public {
         vm.warp(5000);
         vm.expectEmit(address(statusLists));
-        emit IStatusListRegistry.StatusListRegistered(listId, ISSUER, URL, 1);
+        emit IStatusListRegistry.StatusListRegistered(listId, issuer, URL, 1);
         vm.prank(alice);
-        statusLists.registerList(listId, ISSUER, URL, 1);
+        statusLists.registerList(listId, issuer, URL, 1);
         IStatusListRegistry.StatusList memory l = statusLists.list(listId);
-        assertEq(l.issuerDidId, ISSUER);
+        assertEq(l.issuerDidId, issuer);
         assertEq(l.purpose, 1);
         assertEq(l.registeredAt, 5000);
         assertEq(l.version, 0);
@@ -77,20 +78,20 @@ contract StatusListRegistryTest is IdentityFixture {
                 IStatusListRegistry.StatusListRegistryListIdMismatch.selector, keccak256("other"), listId
             )
         );
-        statusLists.registerList(keccak256("other"), ISSUER, URL, 0);
+        statusLists.registerList(keccak256("other"), issuer, URL, 0);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IStatusListRegistry.StatusListRegistryListIdMismatch.selector, keccak256(""), keccak256("")
             )
         );
-        statusLists.registerList(keccak256(""), ISSUER, "", 0);
+        statusLists.registerList(keccak256(""), issuer, "", 0);
         vm.stopPrank();
     }
 
     function test_registerList_revertsOnInvalidPurpose() public {
         vm.expectRevert(abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryInvalidPurpose.selector, 2));
         vm.prank(alice);
-        statusLists.registerList(listId, ISSUER, URL, 2);
+        statusLists.registerList(listId, issuer, URL, 2);
     }
 
     function test_registerList_revertsWhenAlreadyRegistered() public {
@@ -99,13 +100,13 @@ contract StatusListRegistryTest is IdentityFixture {
             abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryAlreadyRegistered.selector, listId)
         );
         vm.prank(alice);
-        statusLists.registerList(listId, ISSUER, URL, 1);
+        statusLists.registerList(listId, issuer, URL, 1);
     }
 
     function test_registerList_revertsWhenNotController() public {
         vm.expectRevert(notController(bob));
         vm.prank(bob);
-        statusLists.registerList(listId, ISSUER, URL, 0);
+        statusLists.registerList(listId, issuer, URL, 0);
         bytes32 unknownDid = keccak256("nobody");
         vm.expectRevert(
             abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryNotController.selector, unknownDid, bob)
@@ -116,12 +117,12 @@ contract StatusListRegistryTest is IdentityFixture {
 
     function test_registerList_revertsForDeactivatedIssuer() public {
         vm.prank(alice);
-        registry.deactivate(ISSUER);
+        registry.deactivate(issuer);
         vm.expectRevert(
-            abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryIssuerDeactivated.selector, ISSUER)
+            abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryIssuerDeactivated.selector, issuer)
         );
         vm.prank(alice);
-        statusLists.registerList(listId, ISSUER, URL, 0);
+        statusLists.registerList(listId, issuer, URL, 0);
     }
 
     // ------------------------------------------------------------ anchor
@@ -167,7 +168,7 @@ contract StatusListRegistryTest is IdentityFixture {
     function test_anchor_followsIssuerControllerChange() public {
         registerDefault();
         vm.prank(alice);
-        registry.changeController(ISSUER, owner1);
+        registry.changeController(issuer, owner1);
         vm.expectRevert(notController(alice));
         vm.prank(alice);
         statusLists.anchor(listId, keccak256("s1"), 1);
@@ -184,9 +185,9 @@ contract StatusListRegistryTest is IdentityFixture {
     function test_anchor_revertsForDeactivatedIssuer() public {
         registerDefault();
         vm.prank(alice);
-        registry.deactivate(ISSUER);
+        registry.deactivate(issuer);
         vm.expectRevert(
-            abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryIssuerDeactivated.selector, ISSUER)
+            abi.encodeWithSelector(IStatusListRegistry.StatusListRegistryIssuerDeactivated.selector, issuer)
         );
         vm.prank(alice);
         statusLists.anchor(listId, keccak256("s1"), 1);

@@ -158,10 +158,30 @@ contract VehicleLifecycleTest is IdentityFixture {
     }
 
     function test_produce_revertsWhenIdTakenByOtherDid() public {
-        registry.create(VIN_ID, stranger, IDIDRegistry.SubjectType.Person);
-        vm.expectRevert(abi.encodeWithSelector(IDIDRegistry.DIDRegistryAlreadyExists.selector, VIN_ID));
+        // Only reachable with an id someone derived on purpose: an OEM producing a salt-derived id by mistake.
+        vm.prank(stranger);
+        bytes32 taken = registry.create(keccak256("salt"), stranger, IDIDRegistry.SubjectType.Person);
+        vm.expectRevert(abi.encodeWithSelector(IDIDRegistry.DIDRegistryAlreadyExists.selector, taken));
+        produce(taken);
+        assertEq(state(taken), 0, "state rolled back");
+    }
+
+    /// @dev A front-runner who sees `produce(VIN_ID)` pending cannot take VIN_ID first.
+    function test_produce_cannotBeFrontRun() public {
+        vm.startPrank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IDIDRegistry.DIDRegistryUnauthorized.selector, stranger));
+        registry.createVehicle(VIN_ID, stranger);
+        vm.expectRevert(abi.encodeWithSelector(IDIDRegistry.DIDRegistryUnauthorized.selector, stranger));
+        registry.create(VIN_ID, stranger, IDIDRegistry.SubjectType.Vehicle);
+        bytes32 squatted = registry.create(VIN_ID, stranger, IDIDRegistry.SubjectType.Person);
+        vm.stopPrank();
+        assertEq(squatted, keccak256(abi.encode(stranger, VIN_ID)), "the salt is not the id");
+        assertFalse(registry.exists(VIN_ID));
+
         produce(VIN_ID);
-        assertEq(state(VIN_ID), 0, "state rolled back");
+        assertEq(state(VIN_ID), 1, "produced");
+        assertEq(registry.controllerOf(VIN_ID), alice);
+        assertEq(uint8(registry.subjectTypeOf(VIN_ID)), uint8(IDIDRegistry.SubjectType.Vehicle));
     }
 
     function test_produce_revertsOnZeroId() public {

@@ -4,7 +4,17 @@
 import { randomBytes } from "node:crypto";
 import { didRegistryAbi, vehicleLifecycleAbi } from "@amc/abi";
 import type { ChainPublicClient, ChainWalletClient } from "@amc/chain";
-import { type Address, bytesToHex, type Hex, keccak256, stringToHex, type TransactionReceipt } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  encodeAbiParameters,
+  type Hex,
+  isAddressEqual,
+  keccak256,
+  parseEventLogs,
+  stringToHex,
+  type TransactionReceipt,
+} from "viem";
 import { attributeName, type Relationship, type SubjectType, subjectTypes } from "./document.js";
 
 export type Writer = { wallet: ChainWalletClient; client: ChainPublicClient };
@@ -15,24 +25,47 @@ async function mined(writer: Writer, hash: Hex): Promise<TransactionReceipt> {
   return receipt;
 }
 
-export const randomDidId = (): Hex => bytesToHex(randomBytes(32));
+/** A random 32-byte salt for `createDid`. */
+export const randomSalt = (): Hex => bytesToHex(randomBytes(32));
+
+/**
+ * The id `DIDRegistry.create(salt, ...)` sent by `creator` gives: `keccak256(abi.encode(creator, salt))`, as the
+ * registry's `didId(creator, salt)`. Organisation, device and person ids are derived this way, so nobody can take an
+ * id they did not derive (vehicle ids are HMACs of VINs, created only by `VehicleLifecycle.produce`).
+ */
+export const didIdFor = (creator: Address, salt: Hex): Hex =>
+  keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [creator, salt]));
 
 const TEN_YEARS = 10n * 365n * 24n * 3600n;
 
-/** Registers a new DID controlled by the writer's account. */
+/**
+ * Registers a new organisation, device or person DID, controlled by `controller` (default: the writer's account).
+ * The registry derives its id from the writer's account and `salt` (random by default; see `didIdFor`); the id is
+ * computed here, and checked against the contract's answer and the `DIDCreated` event of the receipt.
+ */
 export async function createDid(
   writer: Writer & { registry: Address },
-  params: { id?: Hex; subjectType: Exclude<SubjectType, "none" | "vehicle">; controller?: Address },
-): Promise<{ id: Hex; receipt: TransactionReceipt }> {
-  const id = params.id ?? randomDidId();
-  const { request } = await writer.client.simulateContract({
+  params: { salt?: Hex; subjectType: Exclude<SubjectType, "none" | "vehicle">; controller?: Address },
+): Promise<{ id: Hex; salt: Hex; receipt: TransactionReceipt }> {
+  const salt = params.salt ?? randomSalt();
+  const id = didIdFor(writer.wallet.account.address, salt);
+  const { request, result } = await writer.client.simulateContract({
     account: writer.wallet.account,
     address: writer.registry,
     abi: didRegistryAbi,
     functionName: "create",
-    args: [id, params.controller ?? writer.wallet.account.address, subjectTypes.indexOf(params.subjectType)],
+    args: [salt, params.controller ?? writer.wallet.account.address, subjectTypes.indexOf(params.subjectType)],
   });
-  return { id, receipt: await mined(writer, await writer.wallet.writeContract(request)) };
+  if (result.toLowerCase() !== id.toLowerCase()) throw new Error(`DIDRegistry would create ${result}, expected ${id}`);
+  const receipt = await mined(writer, await writer.wallet.writeContract(request));
+  const created = parseEventLogs({ abi: didRegistryAbi, eventName: "DIDCreated", logs: receipt.logs }).find((log) =>
+    isAddressEqual(log.address, writer.registry),
+  );
+  if (created?.args.id.toLowerCase() !== id.toLowerCase())
+    throw new Error(
+      `DIDRegistry created ${created?.args.id ?? "no DID"} in ${receipt.transactionHash}, expected ${id}`,
+    );
+  return { id, salt, receipt };
 }
 
 export type PublicJwk = { kty: string; crv: string; x: string; y?: string };

@@ -2,6 +2,7 @@
 // scrapped; resolution from the chain walk and from the index agree, `versionTime` shows the past, and did-jwt
 // (a standard tool, not ours) verifies JWTs signed by did:amc keys through the did-resolver interface.
 import { generateKeyPairSync } from "node:crypto";
+import { didRegistryAbi } from "@amc/abi";
 import { contractAddress, devKeyIndex, devPrivateKey, publicClientFor, walletClientFor } from "@amc/chain";
 import { type LocalNet, startLocalNet } from "@amc/chain/testing";
 import { createJWT, ES256Signer, verifyJWT } from "did-jwt";
@@ -10,7 +11,17 @@ import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDid } from "./did.js";
 import { jwkThumbprint } from "./document.js";
-import { addKey, createDid, produceVehicle, revokeKey, scrapVehicle, specHash, vehicleInfo } from "./identity.js";
+import {
+  addKey,
+  createDid,
+  didIdFor,
+  produceVehicle,
+  randomSalt,
+  revokeKey,
+  scrapVehicle,
+  specHash,
+  vehicleInfo,
+} from "./identity.js";
 import { chainHistory, getResolver, RegistryIndex, resolveAmc } from "./resolver.js";
 import { vehicleIdFromVin } from "./vin.js";
 
@@ -103,6 +114,53 @@ describe("did:amc resolution (real anvil)", () => {
     expect(scrapped.didResolutionMetadata.error).toBe("deactivated");
     expect(scrapped.didDocumentMetadata.deactivated).toBe(true);
     expect(scrapped.didDocument).toEqual({ "@context": ["https://www.w3.org/ns/did/v1"], id: did });
+  });
+
+  it("derives created ids from the creator and a salt, so nobody can take a vehicle's id first", async () => {
+    const main = net.topology.chains[0]!;
+    const client = publicClientFor(main);
+    const registry = contractAddress(net.manifest, "main", "DIDRegistry");
+    const lifecycle = contractAddress(net.manifest, "main", "VehicleLifecycle");
+    const config = { network: "test", chainId: main.chainId, history: chainHistory(client, registry) };
+    const a = { wallet: walletClientFor(main, devPrivateKey(devKeyIndex.firstMember + 2)), client, registry };
+    const b = { wallet: walletClientFor(main, devPrivateKey(devKeyIndex.firstMember + 3)), client, registry };
+    const didId = (creator: Hex, salt: Hex) =>
+      client.readContract({ address: registry, abi: didRegistryAbi, functionName: "didId", args: [creator, salt] });
+
+    // The id is keccak256(abi.encode(creator, salt)): computed locally, by the contract, and in the event.
+    const salt = randomSalt();
+    const mine = await createDid(a, { salt, subjectType: "person" });
+    expect(mine.salt).toBe(salt);
+    expect(mine.id).toBe(didIdFor(a.wallet.account.address, salt));
+    expect(await didId(a.wallet.account.address, salt)).toBe(mine.id);
+    expect((await resolveAmc(config, formatDid("test", mine.id))).didDocumentMetadata.subjectType).toBe("person");
+    // The same salt from another account gives another id; the controller need not be the creator.
+    const theirs = await createDid(b, { salt, subjectType: "device", controller: a.wallet.account.address });
+    expect(theirs.id).not.toBe(mine.id);
+    expect(theirs.id).toBe(didIdFor(b.wallet.account.address, salt));
+    const device = await resolveAmc(config, formatDid("test", theirs.id));
+    expect(device.didDocument?.controller).toBe(`did:pkh:eip155:${main.chainId}:${a.wallet.account.address}`);
+    // A salt is used once per account.
+    await expect(createDid(a, { salt, subjectType: "person" })).rejects.toThrow(/DIDRegistryAlreadyExists/);
+
+    // A front-runner who saw `produce(vehicleId)` pending cannot take vehicleId first.
+    const vehicleId: Hex = vehicleIdFromVin("WVWZZZ1KZ6W654321", Buffer.alloc(32, 1));
+    await expect(
+      client.simulateContract({
+        account: a.wallet.account,
+        address: registry,
+        abi: didRegistryAbi,
+        functionName: "createVehicle",
+        args: [vehicleId, a.wallet.account.address],
+      }),
+    ).rejects.toThrow(/DIDRegistryUnauthorized/);
+    const squat = await createDid(a, { salt: vehicleId, subjectType: "person" });
+    expect(squat.id).not.toBe(vehicleId);
+    const oem = { wallet: walletClientFor(main, devPrivateKey(devKeyIndex.firstMember)), client, lifecycle };
+    await produceVehicle(oem, { id: vehicleId, specHash: specHash({ make: "Demo", model: "E2" }) });
+    const vehicle = await resolveAmc(config, formatDid("test", vehicleId));
+    expect(vehicle.didDocumentMetadata.subjectType).toBe("vehicle");
+    expect(vehicle.didDocument?.controller).toBe(`did:pkh:eip155:${main.chainId}:${oem.wallet.account.address}`);
   });
 
   it("answers bad and unknown DIDs with values, not throws", async () => {

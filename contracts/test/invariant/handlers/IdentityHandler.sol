@@ -10,8 +10,10 @@ import {VehicleLifecycle} from "../../../src/identity/VehicleLifecycle.sol";
 import {IVehicleLifecycle} from "../../../src/identity/IVehicleLifecycle.sol";
 
 /// @notice Drives the DIDRegistry and VehicleLifecycle with random actors (OEM, regulator, insurer, owners) over a
-///         small pool of ids: lifecycle steps, direct and signed registry changes, and attempts that must fail
-///         (direct controller changes of vehicles, lifecycle-only calls, Vehicle DIDs created outside the lifecycle).
+///         small pool of ids: vehicle ids (VIN HMACs, the only ids `produce` is given) followed by every id `create`
+///         can derive from an actor and a salt of the salt pool. Lifecycle steps, direct and signed registry
+///         changes, and attempts that must fail (direct controller changes of vehicles, lifecycle-only calls, Vehicle
+///         DIDs created outside the lifecycle, a front-runner taking a vehicle id with `createVehicle`).
 ///         Blocks advance by 0-2 between calls, so some changes share a block.
 /// @dev After every successful call it reads the call's logs as a resolver would: each registry event's
 ///      `previousChange` must be the block of the id's previous event (ghost), and a DIDControllerChanged of a
@@ -23,7 +25,11 @@ contract IdentityHandler is Base {
 
     address[] internal _actors;
     uint256[] internal _keys;
+    bytes32[] internal _salts;
+    /// @dev The vehicle ids first (`vehicleIdCount` of them), then keccak256(abi.encode(actor, salt)) for each actor
+    ///      and salt.
     bytes32[] internal _ids;
+    uint256 public immutable vehicleIdCount;
 
     /// @dev Ghost: block of the latest registry event seen for an id.
     mapping(bytes32 id => uint256) public ghostLastEventBlock;
@@ -33,6 +39,8 @@ contract IdentityHandler is Base {
     uint256 public ghostBrokenLinks;
     /// @dev Controller changes of Vehicle DIDs not matched by a lifecycle transfer in the same call.
     uint256 public ghostUntrackedControllerChanges;
+    /// @dev Successful `create` calls whose id was not keccak256(abi.encode(caller, salt)), or that made a Vehicle DID.
+    uint256 public ghostBadCreates;
     /// @dev Successful calls per operation, to see that the run reached the interesting paths.
     mapping(bytes32 op => uint256) public ghostSuccesses;
 
@@ -41,13 +49,21 @@ contract IdentityHandler is Base {
         VehicleLifecycle lifecycle_,
         address[] memory actors,
         uint256[] memory keys,
-        bytes32[] memory ids
+        bytes32[] memory vehicleIds,
+        bytes32[] memory salts
     ) {
         registry = registry_;
         lifecycle = lifecycle_;
         _actors = actors;
         _keys = keys;
-        _ids = ids;
+        _salts = salts;
+        _ids = vehicleIds;
+        vehicleIdCount = vehicleIds.length;
+        for (uint256 a; a < actors.length; ++a) {
+            for (uint256 s; s < salts.length; ++s) {
+                _ids.push(keccak256(abi.encode(actors[a], salts[s])));
+            }
+        }
     }
 
     function idCount() external view returns (uint256) {
@@ -61,7 +77,7 @@ contract IdentityHandler is Base {
     // ------------------------------------------------------------ lifecycle
 
     function produce(uint256 actorSeed, uint256 idSeed, uint256 blockSeed) external {
-        bytes32 id = _id(idSeed);
+        bytes32 id = _ids[idSeed % vehicleIdCount];
         address actor = _actorOr(actorSeed, _actors[0]);
         _start(blockSeed);
         vm.prank(actor);
@@ -144,15 +160,30 @@ contract IdentityHandler is Base {
 
     // ------------------------------------------------------------ registry, direct
 
-    function create(uint256 actorSeed, uint256 idSeed, uint256 typeSeed, uint256 blockSeed) external {
-        bytes32 id = _id(idSeed);
+    function create(uint256 actorSeed, uint256 saltSeed, uint256 typeSeed, uint256 blockSeed) external {
+        bytes32 salt = _salts[saltSeed % _salts.length];
         address actor = _actor(actorSeed);
-        // Vehicle included: it must always fail from an actor.
+        // Vehicle included: it must always fail.
         IDIDRegistry.SubjectType t = IDIDRegistry.SubjectType(bound(typeSeed, 1, 4));
         _start(blockSeed);
         vm.prank(actor);
-        try registry.create(id, actor, t) {
+        try registry.create(salt, actor, t) returns (bytes32 id) {
+            if (id != keccak256(abi.encode(actor, salt)) || t == IDIDRegistry.SubjectType.Vehicle) ++ghostBadCreates;
             _finish("create");
+        } catch {
+            _discard();
+        }
+    }
+
+    /// @dev Always reverts: the front-runner's move, a DID with a chosen id (a pending vehicle's) through the
+    ///      lifecycle-only `createVehicle`.
+    function createVehicle(uint256 actorSeed, uint256 idSeed, uint256 blockSeed) external {
+        bytes32 id = _id(idSeed);
+        address actor = _actor(actorSeed);
+        _start(blockSeed);
+        vm.prank(actor);
+        try registry.createVehicle(id, actor) {
+            _finish("createVehicle");
         } catch {
             _discard();
         }
