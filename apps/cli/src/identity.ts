@@ -131,12 +131,7 @@ export async function didRotate(
 ): Promise<void> {
   const ctx = context(options);
   const { did, id } = didArg(options.did, ctx.topology.network);
-  const controller = await ctx.client.readContract({
-    address: ctx.registry,
-    abi: didRegistryAbi,
-    functionName: "controllerOf",
-    args: [id],
-  });
+  const controller = await controllerOf(ctx, id);
   const writer = {
     wallet: walletClientFor(ctx.main, actorKey(ctx.topology, options.as ?? controller)),
     client: ctx.client,
@@ -160,12 +155,7 @@ export async function didDeactivate(
 ): Promise<void> {
   const ctx = context(options);
   const { did, id } = didArg(options.did, ctx.topology.network);
-  const controller = await ctx.client.readContract({
-    address: ctx.registry,
-    abi: didRegistryAbi,
-    functionName: "controllerOf",
-    args: [id],
-  });
+  const controller = await controllerOf(ctx, id);
   await deactivateDid(
     {
       wallet: walletClientFor(ctx.main, actorKey(ctx.topology, options.as ?? controller)),
