@@ -2,16 +2,26 @@
 // killed without taking the others down), running its TypeScript entry through tsx, logging to .amc/logs.
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Topology } from "@amc/chain";
+import { rsuSpecs, type Topology } from "@amc/chain";
 
 const require = createRequire(import.meta.url);
 
-export type ServiceSpec = { name: string; entry: string; url: string; healthUrl: string; description: string };
+export type ServiceSpec = {
+  name: string;
+  entry: string;
+  url: string;
+  healthUrl: string;
+  description: string;
+  /** Extra command-line arguments after --config and --home. */
+  args?: string[];
+  /** Started after the services without `after` are healthy (RSUs need the PKI's CA). */
+  after?: boolean;
+};
 
 const appEntry = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 
 export function serviceSpecs(topology: Topology): ServiceSpec[] {
-  const { host, gateway, relayer, validators } = topology.services;
+  const { host, gateway, relayer, validators, pki } = topology.services;
   const base = (port: number) => `http://${host}:${port}`;
   return [
     {
@@ -35,6 +45,23 @@ export function serviceSpecs(topology: Topology): ServiceSpec[] {
       healthUrl: `${base(gateway.port)}/health`,
       description: "cloud API (/docs for OpenAPI, /v1/chains, /v1/governance/members)",
     },
+    {
+      name: "pki",
+      entry: appEntry("pki/src/main.ts"),
+      url: base(pki.port),
+      healthUrl: `${base(pki.port)}/health`,
+      description: "V2X PKI (dev): root CA, pseudonym CA, enrolment, linkage and misbehaviour authorities",
+      args: ["--port", String(pki.port)],
+    },
+    ...rsuSpecs(topology).map((rsu) => ({
+      name: rsu.name,
+      entry: appEntry("edge/src/main.ts"),
+      url: rsu.url,
+      healthUrl: `${rsu.url}/health`,
+      description: `RSU of cell ${rsu.cell}: OBUs at ${rsu.url.replace(/^http/, "ws")}/v2x, /proofs/{hash}, /metrics`,
+      args: ["--rsu", rsu.name],
+      after: true,
+    })),
   ];
 }
 

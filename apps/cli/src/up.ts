@@ -131,7 +131,7 @@ export async function up(options: UpOptions): Promise<void> {
       const fd = openSync(logPath, "a");
       const child = spawn(
         process.execPath,
-        [...nodeArgsFor(spec.entry), "--config", options.config, "--home", paths.home],
+        [...nodeArgsFor(spec.entry), "--config", options.config, "--home", paths.home, ...(spec.args ?? [])],
         {
           stdio: ["ignore", fd, fd],
           env: process.env,
@@ -161,31 +161,36 @@ export async function up(options: UpOptions): Promise<void> {
       ],
     });
 
-    for (const spec of specs) launch(spec, 0);
-    writeRunFile(paths.run, runRecord());
-    await Promise.all(
-      specs.map((spec) =>
-        waitFor(
-          async () => {
-            const entry = supervised.get(spec.name);
-            if (entry && entry.child.exitCode !== null && entry.restarts === 0)
-              throw new EnvironmentError(
-                `service ${spec.name} exited at start: ${lastLines(paths.log(spec.name), 1)}`,
-                {
-                  fix: `see ${paths.log(spec.name)}`,
-                },
-              );
-            return (await isHealthy(spec.healthUrl)) ? true : undefined;
-          },
-          {
-            timeoutMs: 60_000,
-            intervalMs: 200,
-            what: `service ${spec.name} to become healthy`,
-            fix: `see ${paths.log(spec.name)}`,
-          },
+    const waitHealthy = (group: ServiceSpec[]) =>
+      Promise.all(
+        group.map((spec) =>
+          waitFor(
+            async () => {
+              const entry = supervised.get(spec.name);
+              if (entry && entry.child.exitCode !== null && entry.restarts === 0)
+                throw new EnvironmentError(
+                  `service ${spec.name} exited at start: ${lastLines(paths.log(spec.name), 1)}`,
+                  {
+                    fix: `see ${paths.log(spec.name)}`,
+                  },
+                );
+              return (await isHealthy(spec.healthUrl)) ? true : undefined;
+            },
+            {
+              timeoutMs: 60_000,
+              intervalMs: 200,
+              what: `service ${spec.name} to become healthy`,
+              fix: `see ${paths.log(spec.name)}`,
+            },
+          ),
         ),
-      ),
-    );
+      );
+    // First the chain-side services and the PKI, then the RSUs (they fetch the CA and provision their DIDs).
+    for (const group of [specs.filter((s) => !s.after), specs.filter((s) => s.after)]) {
+      for (const spec of group) launch(spec, 0);
+      writeRunFile(paths.run, runRecord());
+      await waitHealthy(group);
+    }
 
     const heights = await Promise.all(topology.chains.map((c) => publicClientFor(c).getBlockNumber()));
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);

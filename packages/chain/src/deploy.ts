@@ -4,10 +4,16 @@
 // Deployment is idempotent: contracts that already have code are kept, initialised ones are not touched again,
 // which is how `amc up` resumes from persisted chain state.
 import {
+  anchorCheckpointsAbi,
+  anchorCheckpointsBytecode,
   consortiumAbi,
   consortiumBytecode,
+  dataAnchorAbi,
+  dataAnchorBytecode,
   didRegistryAbi,
   didRegistryBytecode,
+  eventLedgerAbi,
+  eventLedgerBytecode,
   identityMirrorAbi,
   identityMirrorBytecode,
   mailboxAbi,
@@ -57,7 +63,13 @@ const bytecodes: Record<ContractName, Hex> = {
   StatusListRegistry: statusListRegistryBytecode,
   IdentityMirror: identityMirrorBytecode,
   V2xTrustStore: v2xTrustStoreBytecode,
+  DataAnchor: dataAnchorBytecode,
+  EventLedger: eventLedgerBytecode,
+  AnchorCheckpoints: anchorCheckpointsBytecode,
 };
+
+/** Fewest vehicle reports an EventLedger accepts for a confirmed event (docs/edge.md: at least 2). */
+export const EVENT_LEDGER_MIN_REPORTERS = 2;
 
 /** Contracts of a module; some modules put different contracts on the main chain and on the others. */
 function moduleContracts(module: ChainConfig["modules"][number], role: ChainConfig["role"]): ContractName[] {
@@ -72,6 +84,11 @@ function moduleContracts(module: ChainConfig["modules"][number], role: ChainConf
       return role === "main"
         ? ["DIDRegistry", "VehicleLifecycle", "StatusListRegistry", "V2xTrustStore"]
         : ["IdentityMirror"];
+    case "edge":
+      // RSU batches and confirmed events live on the cell's chain; main keeps each cell's checkpoints
+      // (docs/edge.md). Side chains have no RSUs.
+      if (role === "main") return ["AnchorCheckpoints"];
+      return role === "edge" ? ["DataAnchor", "EventLedger"] : [];
   }
 }
 
@@ -179,6 +196,20 @@ function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<Con
       contract: "V2xTrustStore",
       abi: v2xTrustStoreAbi,
       args: [addresses.Consortium, addresses.Mailbox, addresses.IdentityMirror],
+    });
+  if (contracts.includes("DataAnchor"))
+    calls.push({
+      contract: "DataAnchor",
+      abi: dataAnchorAbi,
+      args: [addresses.Mailbox, main.chainId, addresses.AnchorCheckpoints],
+    });
+  if (contracts.includes("EventLedger"))
+    calls.push({ contract: "EventLedger", abi: eventLedgerAbi, args: [EVENT_LEDGER_MIN_REPORTERS] });
+  if (contracts.includes("AnchorCheckpoints"))
+    calls.push({
+      contract: "AnchorCheckpoints",
+      abi: anchorCheckpointsAbi,
+      args: [addresses.Mailbox, addresses.DataAnchor],
     });
   return calls;
 }

@@ -28,6 +28,7 @@ export {
   salt,
 } from "./deploy.js";
 export { DEV_MNEMONIC_TEST_ONLY, devAccount, devKeyIndex, devPrivateKey, devPrivateKeyOf } from "./devKeys.js";
+export { FIRST_RSU_DEV_KEY, type RsuSpec, rsuKey, rsuSpec, rsuSpecs } from "./edge.js";
 export { execute, type ProposalAction, propose, setValidatorSetAction, vote } from "./governance.js";
 export { deployerKey, memberKey, relayerKey, validatorKeys } from "./keys.js";
 export {

@@ -19,6 +19,9 @@ export const contractNames = [
   "StatusListRegistry",
   "IdentityMirror",
   "V2xTrustStore",
+  "DataAnchor",
+  "EventLedger",
+  "AnchorCheckpoints",
 ] as const;
 export type ContractName = (typeof contractNames)[number];
 

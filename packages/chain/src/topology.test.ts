@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { areNeighborCells, getResolution } from "h3-js";
 import { describe, expect, it } from "vitest";
+import { contractsOf } from "./deploy.js";
 import { loadTopology, parseTopology } from "./topology.js";
 
 const root = join(import.meta.dirname, "../../..");
@@ -42,6 +43,39 @@ describe("topology", () => {
     two.chains[1].role = "main";
     two.chains[1].modules = ["xchain", "governance"];
     expect(() => parseTopology(two)).toThrow("need exactly one main chain, found 2");
+  });
+
+  it("the default topology deploys the edge module: checkpoints on main, anchors and events on each cell", () => {
+    const topology = loadTopology(join(root, "amc.config.json"));
+    const byName = Object.fromEntries(topology.chains.map((c) => [c.name, contractsOf(c)]));
+    expect(byName.main).toContain("AnchorCheckpoints");
+    expect(byName.main).not.toContain("DataAnchor");
+    expect(byName.services).not.toContain("AnchorCheckpoints");
+    expect(byName.services).not.toContain("DataAnchor");
+    for (const cell of topology.chains.filter((c) => c.role === "edge")) {
+      expect(contractsOf(cell)).toEqual(expect.arrayContaining(["DataAnchor", "EventLedger"]));
+      expect(contractsOf(cell)).not.toContain("AnchorCheckpoints");
+    }
+  });
+
+  it("allows the edge module on main and edge chains only, and on a cell only when main has it", () => {
+    const side = defaultConfig();
+    side.chains[1].modules = ["xchain", "identity", "edge"];
+    expect(() => parseTopology(side)).toThrow(
+      "chains.1: the edge module goes on the main chain and edge chains, not side chains",
+    );
+    const noMain = defaultConfig();
+    noMain.chains[0].modules = ["xchain", "governance", "identity"];
+    expect(() => parseTopology(noMain)).toThrow(
+      "chain cell-871f18803ffffff carries the edge module but the main chain does not",
+    );
+    const none = defaultConfig();
+    for (const chain of none.chains) chain.modules = chain.modules.filter((m: string) => m !== "edge");
+    expect(parseTopology(none).chains.every((c) => !c.modules.includes("edge"))).toBe(true);
+    const mainOnly = defaultConfig();
+    mainOnly.chains[2].modules = ["xchain", "identity"];
+    mainOnly.chains[3].modules = ["xchain", "identity"];
+    expect(parseTopology(mainOnly).chains[0]?.modules).toContain("edge");
   });
 
   it("says how to fix a missing file", () => {

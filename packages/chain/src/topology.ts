@@ -12,7 +12,7 @@ export const chainRoles = ["main", "side", "edge"] as const;
 export type ChainRole = (typeof chainRoles)[number];
 
 /** Contract modules a chain can carry; each maps to the contracts that deploy.ts puts on it. */
-export const moduleNames = ["xchain", "governance", "identity"] as const;
+export const moduleNames = ["xchain", "governance", "identity", "edge"] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 /** Consortium roles known to the governance contract (keccak256 of the name on chain). */
@@ -75,6 +75,11 @@ const chainSchema = z
       ctx.addIssue({ code: "custom", message: "only the main chain carries governance" });
     if (!chain.modules.includes("xchain"))
       ctx.addIssue({ code: "custom", message: "every chain carries the xchain module (Mailbox)" });
+    if (chain.role === "side" && chain.modules.includes("edge"))
+      ctx.addIssue({
+        code: "custom",
+        message: "the edge module goes on the main chain and edge chains, not side chains",
+      });
   });
 
 const memberSchema = z.object({
@@ -109,6 +114,30 @@ export const topologySchema = z
         pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
       }),
       validators: z.object({ port: portSchema, pollIntervalMs: z.number().int().min(50).max(60_000).default(250) }),
+      /** The dev V2X PKI service (root CA, pseudonym CA, enrolment, linkage and misbehaviour authorities). */
+      pki: z.object({ port: portSchema }).default({ port: 8092 }),
+      /** RSUs on every edge chain's cell (apps/edge, docs/edge.md); rsusPerCell 0 runs none. */
+      edge: z
+        .object({
+          basePort: portSchema.default(8100),
+          rsusPerCell: z.number().int().min(0).max(16).default(2),
+          /** A batch is sealed at this many messages, or when its oldest waited batchMaxDelayMs. */
+          batchMaxCount: z.number().int().min(1).max(1_000_000).default(2000),
+          batchMaxDelayMs: z.number().int().min(10).max(3_600_000).default(2000),
+          /** Distinct tickets (of one slot) that confirm an event, within radiusMeters and windowMs. */
+          k: z.number().int().min(2).max(1000).default(3),
+          radiusMeters: z.number().min(1).max(100_000).default(300),
+          windowMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+          checkpointIntervalMs: z.number().int().min(0).default(30_000),
+          ratePerSecond: z.number().min(0.1).max(100_000).default(20),
+          burst: z.number().int().min(1).max(1_000_000).default(40),
+          maxInFlight: z.number().int().min(1).max(1_000_000).default(20_000),
+          /** Oldest accepted generationTime of a message (freshness and replay window). */
+          maxAgeMs: z.number().int().min(100).max(3_600_000).default(30_000),
+          admissionTtlMs: z.number().int().min(1000).default(600_000),
+          revocationPollMs: z.number().int().min(50).max(60_000).default(500),
+        })
+        .prefault({}),
     }),
   })
   .superRefine((topology, ctx) => {
@@ -136,6 +165,13 @@ export const topologySchema = z
           ctx.addIssue({
             code: "custom",
             message: `chain ${chain.name} must carry the identity module: the main chain's lifecycle tells every chain of deactivations`,
+          });
+    if (!mains[0]?.modules.includes("edge"))
+      for (const chain of topology.chains)
+        if (chain.role === "edge" && chain.modules.includes("edge"))
+          ctx.addIssue({
+            code: "custom",
+            message: `chain ${chain.name} carries the edge module but the main chain does not: its DataAnchor checkpoints go to AnchorCheckpoints on main`,
           });
     unique(
       topology.governance.members.map((m) => m.address),

@@ -10,4 +10,5 @@ export {
 } from "./errors.js";
 export { readJsonIfExists, stringify, writeFileAtomic } from "./json.js";
 export { createLogger, type Logger, type LogLevel } from "./logger.js";
+export { Metrics } from "./metrics.js";
 export { backoffMs, sleep, type WaitForOptions, waitFor } from "./time.js";

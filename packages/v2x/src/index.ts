@@ -14,6 +14,7 @@ export * from "./ieee1609/types.js";
 export * from "./ieee1609/verify.js";
 export * from "./its/index.js";
 export * from "./pki/authorities.js";
+export * from "./pki/client.js";
 export * from "./pki/linkage.js";
 export * from "./pki/rsu.js";
 export * from "./pki/sealed.js";

@@ -45,7 +45,12 @@ export async function localTopology(
         chainId: 72000 + i,
         rpcUrl: `http://127.0.0.1:${await freePort()}`,
         blockTimeSeconds: options.blockTimeSeconds ?? 0,
-        modules: chain.role === "main" ? ["xchain", "governance", "identity"] : ["xchain", "identity"],
+        modules:
+          chain.role === "main"
+            ? ["xchain", "governance", "identity", "edge"]
+            : chain.role === "edge"
+              ? ["xchain", "identity", "edge"]
+              : ["xchain", "identity"],
         validators: [0, 1, 2].map((v) => devAccount(devKeyIndex.firstValidator + 3 * i + v).address),
         threshold: 2,
       })),
@@ -56,7 +61,7 @@ export async function localTopology(
       members: [0, 1, 2].map((m) => ({
         address: devAccount(devKeyIndex.firstMember + m).address,
         name: `Member ${m}`,
-        roles: m === 0 ? ["OEM"] : m === 1 ? ["REGULATOR", "CERTIFICATE_AUTHORITY"] : ["REGULATOR"],
+        roles: m === 0 ? ["OEM"] : m === 1 ? ["REGULATOR", "CERTIFICATE_AUTHORITY"] : ["REGULATOR", "RSU_OPERATOR"],
       })),
     },
     services: {

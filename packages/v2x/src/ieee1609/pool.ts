@@ -30,6 +30,8 @@ export type VerifyResult =
       signerDigest: string;
       /** Time64 (TAI microseconds since 2004) in decimal. */
       generationTime: string;
+      /** The header's generationLocation (1e-7 degrees), when the message carries one. */
+      location?: { latitude: number; longitude: number } | undefined;
     }
   | VerifyFailure;
 
@@ -41,6 +43,14 @@ export function toVerifyResult(result: VerifiedSignedData | VerifyFailure): Veri
     psid: result.psid,
     signerDigest: toHex(result.signerDigest),
     generationTime: result.generationTime.toString(),
+    ...(result.signedData.tbsData.headerInfo.generationLocation
+      ? {
+          location: {
+            latitude: result.signedData.tbsData.headerInfo.generationLocation.latitude,
+            longitude: result.signedData.tbsData.headerInfo.generationLocation.longitude,
+          },
+        }
+      : {}),
   };
 }
 

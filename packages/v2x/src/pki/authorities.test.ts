@@ -1,7 +1,8 @@
 // The pseudonym PKI's separation of duties: tickets are issued one per vehicle and slot, a misbehaving ticket can
 // be revoked (PCA + both LAs) and traced to its vehicle only with all four authorities; no single authority's
-// records say which vehicle holds a ticket.
-import { randomBytes } from "node:crypto";
+// records say which vehicle holds a ticket. Each authority's snapshot restores it exactly (a restarted PKI keeps
+// enrolments, chains and PCA records).
+import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   EnrolmentAuthority,
@@ -11,6 +12,7 @@ import {
   revocationSeeds,
   type Schedule,
   slotsPerPeriod,
+  TicketAlreadyIssuedError,
   type TicketContent,
   traceTicket,
 } from "./authorities.js";
@@ -39,8 +41,12 @@ function setup() {
   return { la1, la2, pca, ea, issued };
 }
 
+/** A stable stand-in OBU key per vehicle (the EA stores the bytes; it does not parse them). */
+const obuKeyOf = (did: string) =>
+  new Uint8Array(Buffer.concat([Buffer.of(2), createHash("sha256").update(did).digest()]));
+
 async function ticketsFor(env: ReturnType<typeof setup>, did: string, period: number, slots: number[]) {
-  expect(await env.ea.enrol(did, credentialOk, randomBytes(33))).toMatchObject({ ok: true });
+  expect(await env.ea.enrol(did, credentialOk, obuKeyOf(did))).toMatchObject({ ok: true });
   return env.pca.issueBatch(
     env.ea.ticketRequest(
       did,
@@ -60,6 +66,7 @@ describe("pseudonym PKI", () => {
     const env = setup();
     expect(await env.ea.enrol(carA, "forged", randomBytes(33))).toEqual({
       ok: false,
+      code: "vehicle_refused",
       reason: "no valid vehicle identity credential",
     });
     expect(() => env.ea.ticketRequest(carA, 0, [0], [randomBytes(33)], env.pca.keys.publicRaw)).toThrow(
@@ -128,5 +135,107 @@ describe("pseudonym PKI", () => {
     expect(env.ea.vehicleOf(lv, lv)).toBeUndefined();
     // Only the combination answers.
     expect(env.ea.vehicleOf(h1, env.la2.handleOf(record.lci2))).toBe(carA);
+  });
+
+  it("refuses a second OBU key for an enrolled vehicle and re-enrols the same key idempotently", async () => {
+    const env = setup();
+    const first = await env.ea.enrol(carA, credentialOk, obuKeyOf(carA));
+    expect(first.ok).toBe(true);
+    expect(await env.ea.enrol(carA, credentialOk, obuKeyOf(carA))).toEqual(first);
+    expect(await env.ea.enrol(carA, credentialOk, obuKeyOf(carB))).toEqual({
+      ok: false,
+      code: "obu_key_conflict",
+      reason: `${carA} is already enrolled with another OBU key`,
+    });
+    expect(env.ea.obuKeyOf(carA)).toEqual(obuKeyOf(carA));
+    expect(env.ea.obuKeyOf(carB)).toBeUndefined();
+  });
+
+  it("issues a batch all or none: a refused slot uses up none of the others", async () => {
+    const env = setup();
+    await ticketsFor(env, carA, 0, [2]);
+    const request = (slots: number[]) =>
+      env.ea.ticketRequest(
+        carA,
+        0,
+        slots,
+        slots.map(() => randomBytes(33)),
+        env.pca.keys.publicRaw,
+      );
+    expect(() => env.pca.issueBatch(request([1, 2]))).toThrow(TicketAlreadyIssuedError);
+    expect(() => env.pca.issueBatch(request([3, 3]))).toThrow("slot 3 is asked twice");
+    expect(() => env.pca.issueBatch(request([4, 168]))).toThrow("slot 168 is not one of the period's slots 0..167");
+    // None of slots 1, 3, 4 was used up by the refused batches.
+    expect(env.pca.issueBatch(request([1, 3, 4])).map((t) => t.slot)).toEqual([1, 3, 4]);
+    expect(env.issued.map((c) => c.slot)).toEqual([2, 1, 3, 4]);
+  });
+
+  it("restores every authority from its snapshot: enrolments, chains, PCA records and used slots survive", async () => {
+    const env = setup();
+    const [before] = await ticketsFor(env, carA, 0, [7]);
+    await env.ea.enrol(carB, credentialOk, obuKeyOf(carB)); // enrolled, no chains yet
+    // Through JSON text, as the service persists them.
+    const la1 = LinkageAuthority.fromJSON(JSON.parse(JSON.stringify(env.la1)));
+    const la2 = LinkageAuthority.fromJSON(JSON.parse(JSON.stringify(env.la2)));
+    const issued: TicketContent[] = [];
+    const pca = PseudonymCa.fromJSON(JSON.parse(JSON.stringify(env.pca)), (content) => {
+      issued.push(content);
+      return content.linkageValue;
+    });
+    const ea = EnrolmentAuthority.fromJSON(
+      JSON.parse(JSON.stringify(env.ea)),
+      async () => ({ ok: false, reason: "not asked" }),
+      la1,
+      la2,
+    );
+    expect(la1.toJSON()).toEqual(env.la1.toJSON());
+    expect(pca.toJSON()).toEqual(env.pca.toJSON());
+    expect(ea.toJSON()).toEqual(env.ea.toJSON());
+    expect(Buffer.from(la1.keys.publicRaw)).toEqual(Buffer.from(env.la1.keys.publicRaw));
+    expect(Buffer.from(pca.keys.publicRaw)).toEqual(Buffer.from(env.pca.keys.publicRaw));
+
+    // The restored authorities trace and revoke the ticket issued before the restart.
+    const lv = before!.linkageValue;
+    const restored = { pca, la1, la2, ea };
+    expect(traceTicket(restored, lv)).toBe(carA);
+    const seedsHex = (a: Parameters<typeof revocationSeeds>[0]) => {
+      const seeds = revocationSeeds(a, lv, 0);
+      return {
+        ...seeds,
+        seed1: Buffer.from(seeds.seed1).toString("hex"),
+        seed2: Buffer.from(seeds.seed2).toString("hex"),
+      };
+    };
+    expect(seedsHex(restored)).toEqual(seedsHex(env));
+    // The used slot stays used; the vehicle gets a new slot without enrolling again, on the same chains.
+    expect(() => pca.issueBatch(ea.ticketRequest(carA, 0, [7], [randomBytes(33)], pca.keys.publicRaw))).toThrow(
+      "a ticket for period 0 slot 7 was already issued to this vehicle",
+    );
+    const [after] = pca.issueBatch(ea.ticketRequest(carA, 0, [8], [randomBytes(33)], pca.keys.publicRaw));
+    const revoked = revokedLinkageValues(revocationSeeds(restored, lv, 0), 0, slotsPerPeriod(schedule));
+    expect(revoked.has(Buffer.from(after!.linkageValue).toString("hex"))).toBe(true);
+    expect(issued.map((c) => c.slot)).toEqual([8]);
+    // The vehicle enrolled without chains opens them on its first request after the restart.
+    const [b] = pca.issueBatch(ea.ticketRequest(carB, 0, [1], [randomBytes(33)], pca.keys.publicRaw));
+    expect(traceTicket(restored, b!.linkageValue)).toBe(carB);
+    expect(ea.obuKeyOf(carB)).toEqual(obuKeyOf(carB));
+  });
+
+  it("refuses a snapshot that does not validate, saying where", () => {
+    const snapshot = new LinkageAuthority(1).toJSON();
+    expect(() =>
+      LinkageAuthority.fromJSON({ ...snapshot, chains: [{ lci: "zz", seed: "00", firstPeriod: 0 }] }),
+    ).toThrow("invalid linkage authority snapshot");
+    expect(() =>
+      LinkageAuthority.fromJSON({ ...snapshot, privateKey: Buffer.from("nope").toString("base64") }),
+    ).toThrow("malformed private key");
+    expect(() =>
+      EnrolmentAuthority.fromJSON(
+        { version: 2, enrolments: [] },
+        async () => ({ ok: true }),
+        new LinkageAuthority(1),
+        new LinkageAuthority(2),
+      ),
+    ).toThrow("invalid enrolment authority snapshot");
   });
 });

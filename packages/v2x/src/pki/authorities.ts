@@ -9,8 +9,13 @@
 //       Knows: lv <-> (sealed lci_1, sealed lci_2), nothing about vehicles or seeds.
 //   MA  (misbehaviour authority): revokes (PCA + LA1 + LA2: seeds of the chain are published) and traces
 //       (PCA + LA1 + LA2 + EA: the vehicle), each step a separate authority's answer.
-import { createHash, randomBytes } from "node:crypto";
+//
+// Each authority's state is its own (keys and tables no other authority holds): `toJSON()` gives a snapshot of
+// exactly that state and `fromJSON()` rebuilds the authority from it, so a service can persist each one on its own
+// (and a deployment can run each in its own process with its own store).
+import { createHash, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { InvalidInputError } from "@amc/utils";
+import { z } from "zod";
 import { LINKAGE_SEED_BYTES, linkageValue, nextSeed, type PublishedSeeds, preLinkageValue, seedAt } from "./linkage.js";
 import { type BoxKeyPair, boxKeyPair, open, seal } from "./sealed.js";
 
@@ -20,6 +25,86 @@ const sha256 = (...parts: Uint8Array[]) => {
   return new Uint8Array(h.digest());
 };
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const fromHex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+
+// ---- snapshots: what each authority persists (validated when read back: they come from disk) ----
+
+const hexString = z.string().regex(/^(?:[0-9a-f]{2})*$/, "lowercase hex");
+const uint = z.number().int().min(0);
+/** An X25519 private key as base64 PKCS#8 DER. */
+const boxPrivateKey = z.string().min(1);
+
+function boxKeyPairFromPkcs8(base64: string): BoxKeyPair {
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey({ key: Buffer.from(base64, "base64"), format: "der", type: "pkcs8" });
+  } catch (cause) {
+    throw new InvalidInputError("a PKI authority snapshot holds a malformed private key", { cause });
+  }
+  if (privateKey.asymmetricKeyType !== "x25519")
+    throw new InvalidInputError(`a PKI authority key must be X25519, not ${privateKey.asymmetricKeyType}`);
+  const publicKey = createPublicKey(privateKey);
+  const publicRaw = new Uint8Array(publicKey.export({ format: "der", type: "spki" }).subarray(-32));
+  return { publicKey, privateKey, publicRaw };
+}
+
+const exportBoxKey = (keys: BoxKeyPair) => keys.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
+
+function parseSnapshot<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new InvalidInputError(`invalid ${what} snapshot`, {
+    details: issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : undefined,
+    fix: "restore the file from a backup, or delete the PKI state to start a new PKI",
+  });
+}
+
+export const linkageAuthoritySnapshotSchema = z.strictObject({
+  version: z.literal(1),
+  laId: z.number().int().min(0).max(0xffff),
+  privateKey: boxPrivateKey,
+  chains: z.array(
+    z.strictObject({
+      lci: hexString,
+      seed: hexString.refine((s) => s.length === LINKAGE_SEED_BYTES * 2, "a 16-byte seed"),
+      firstPeriod: uint,
+    }),
+  ),
+});
+export type LinkageAuthoritySnapshot = z.infer<typeof linkageAuthoritySnapshotSchema>;
+
+const scheduleSchema = z.strictObject({
+  periodSeconds: z.number().int().min(1),
+  slotSeconds: z.number().int().min(1),
+  epoch: z.number().int(),
+});
+
+export const pseudonymCaSnapshotSchema = z.strictObject({
+  version: z.literal(1),
+  schedule: scheduleSchema,
+  la1Id: z.number().int().min(0).max(0xffff),
+  la2Id: z.number().int().min(0).max(0xffff),
+  privateKey: boxPrivateKey,
+  records: z.array(
+    z.strictObject({ linkageValue: hexString, lci1: hexString, lci2: hexString, period: uint, slot: uint }),
+  ),
+  issued: z.array(z.string()),
+});
+export type PseudonymCaSnapshot = z.infer<typeof pseudonymCaSnapshotSchema>;
+
+export const enrolmentAuthoritySnapshotSchema = z.strictObject({
+  version: z.literal(1),
+  enrolments: z.array(
+    z.strictObject({
+      vehicleDid: z.string().min(1),
+      token: hexString,
+      obuKey: hexString,
+      chains: z.strictObject({ la1: hexString, la2: hexString, key: hexString }).optional(),
+    }),
+  ),
+});
+export type EnrolmentAuthoritySnapshot = z.infer<typeof enrolmentAuthoritySnapshotSchema>;
 
 export type Schedule = {
   /** Seconds of one linkage period i (SCMS: a week). */
@@ -40,11 +125,30 @@ export function slotWindow(s: Schedule, i: number, j: number): { start: number; 
 // ---- linkage authority ----
 
 export class LinkageAuthority {
-  readonly keys: BoxKeyPair = boxKeyPair();
   /** lci (hex) -> the chain's seed at its first period. */
   private readonly chains = new Map<string, { seed: Uint8Array; firstPeriod: number }>();
 
-  constructor(readonly laId: number) {}
+  constructor(
+    readonly laId: number,
+    readonly keys: BoxKeyPair = boxKeyPair(),
+  ) {}
+
+  /** Everything this LA knows (its key and seed chains): secret, persist it only where the LA runs. */
+  toJSON(): LinkageAuthoritySnapshot {
+    return {
+      version: 1,
+      laId: this.laId,
+      privateKey: exportBoxKey(this.keys),
+      chains: [...this.chains].map(([lci, c]) => ({ lci, seed: hex(c.seed), firstPeriod: c.firstPeriod })),
+    };
+  }
+
+  static fromJSON(snapshot: unknown): LinkageAuthority {
+    const s = parseSnapshot(linkageAuthoritySnapshotSchema, snapshot, "linkage authority");
+    const la = new LinkageAuthority(s.laId, boxKeyPairFromPkcs8(s.privateKey));
+    for (const c of s.chains) la.chains.set(c.lci, { seed: fromHex(c.seed), firstPeriod: c.firstPeriod });
+    return la;
+  }
 
   /** Opens a chain for a new vehicle: returns the chain id sealed to this LA, and the handle h = H(lci). */
   createChain(firstPeriod: number): { sealedLci: Uint8Array; handle: Uint8Array } {
@@ -107,10 +211,24 @@ export type TicketContent = {
   publicKey: Uint8Array;
 };
 
+/** The PCA refused a slot because it already issued this vehicle's ticket for it (one ticket per vehicle and slot). */
+export class TicketAlreadyIssuedError extends InvalidInputError {
+  override name = "TicketAlreadyIssuedError";
+  constructor(
+    readonly period: number,
+    readonly slot: number,
+  ) {
+    super(`a ticket for period ${period} slot ${slot} was already issued to this vehicle`, {
+      fix: "request tickets only for slots not asked before; each slot has one ticket per vehicle",
+    });
+  }
+}
+
+type PcaRecord = { lci1: Uint8Array; lci2: Uint8Array; period: number; slot: number };
+
 export class PseudonymCa<T = Uint8Array> {
-  readonly keys: BoxKeyPair = boxKeyPair();
   /** lv hex -> sealed lci of each LA (the PCA cannot open them). */
-  private readonly records = new Map<string, { lci1: Uint8Array; lci2: Uint8Array; period: number; slot: number }>();
+  private readonly records = new Map<string, PcaRecord>();
   private readonly issued = new Set<string>();
 
   constructor(
@@ -119,17 +237,32 @@ export class PseudonymCa<T = Uint8Array> {
     readonly la2Id: number,
     /** Turns ticket content into a signed certificate (IEEE 1609.2 authorization ticket). */
     private readonly sign: (content: TicketContent) => T,
+    readonly keys: BoxKeyPair = boxKeyPair(),
   ) {}
 
+  /** Whether the vehicle with this EA token already has its ticket for (period, slot). */
+  hasIssued(token: string, period: number, slot: number): boolean {
+    return this.issued.has(`${token}/${period}/${slot}`);
+  }
+
+  /**
+   * Issues one ticket per slot asked, all or none: every slot is checked (in range, not repeated, not issued
+   * before) and every ticket signed before any is recorded, so a refused batch leaves no slot used up.
+   */
   issueBatch(request: TicketRequest): { slot: number; ticket: T; linkageValue: Uint8Array }[] {
     if (request.publicKeys.length !== request.slots.length) throw new InvalidInputError("one public key per slot");
-    const out: { slot: number; ticket: T; linkageValue: Uint8Array }[] = [];
-    request.slots.forEach((j, n) => {
-      const key = `${request.token}/${request.period}/${j}`;
-      if (this.issued.has(key))
-        throw new InvalidInputError(
-          `a ticket for period ${request.period} slot ${j} was already issued to this vehicle`,
-        );
+    if (!Number.isInteger(request.period) || request.period < 0)
+      throw new InvalidInputError(`period ${request.period} is not a non-negative integer`);
+    const perPeriod = slotsPerPeriod(this.schedule);
+    const seen = new Set<number>();
+    for (const j of request.slots) {
+      if (!Number.isInteger(j) || j < 0 || j >= perPeriod)
+        throw new InvalidInputError(`slot ${j} is not one of the period's slots 0..${perPeriod - 1}`);
+      if (seen.has(j)) throw new InvalidInputError(`slot ${j} is asked twice`);
+      seen.add(j);
+      if (this.hasIssued(request.token, request.period, j)) throw new TicketAlreadyIssuedError(request.period, j);
+    }
+    const out = request.slots.map((j, n) => {
       const p1 = request.la1.plvs.find((p) => p.j === j);
       const p2 = request.la2.plvs.find((p) => p.j === j);
       if (!p1 || !p2) throw new InvalidInputError(`missing pre-linkage values for slot ${j}`);
@@ -146,21 +279,52 @@ export class PseudonymCa<T = Uint8Array> {
         validTo: window.end,
         publicKey: request.publicKeys[n] ?? new Uint8Array(),
       });
-      this.issued.add(key);
+      return { slot: j, ticket, linkageValue: lv };
+    });
+    for (const { slot, linkageValue: lv } of out) {
+      this.issued.add(`${request.token}/${request.period}/${slot}`);
       this.records.set(hex(lv), {
         lci1: request.la1.resealedLci,
         lci2: request.la2.resealedLci,
         period: request.period,
-        slot: j,
+        slot,
       });
-      out.push({ slot: j, ticket, linkageValue: lv });
-    });
+    }
     return out;
   }
 
   /** The MA's question to the PCA: which (sealed) linkage chains produced this ticket's linkage value? */
-  lookup(lv: Uint8Array): { lci1: Uint8Array; lci2: Uint8Array; period: number; slot: number } | undefined {
+  lookup(lv: Uint8Array): PcaRecord | undefined {
     return this.records.get(hex(lv));
+  }
+
+  /** The PCA's own records (its box key, sealed chain ids per linkage value, used slots per vehicle token). */
+  toJSON(): PseudonymCaSnapshot {
+    return {
+      version: 1,
+      schedule: { ...this.schedule },
+      la1Id: this.la1Id,
+      la2Id: this.la2Id,
+      privateKey: exportBoxKey(this.keys),
+      records: [...this.records].map(([lv, r]) => ({
+        linkageValue: lv,
+        lci1: hex(r.lci1),
+        lci2: hex(r.lci2),
+        period: r.period,
+        slot: r.slot,
+      })),
+      issued: [...this.issued],
+    };
+  }
+
+  /** Rebuilds a PCA from its snapshot; the signer (its certificate and key) is not part of it. */
+  static fromJSON<T>(snapshot: unknown, sign: (content: TicketContent) => T): PseudonymCa<T> {
+    const s = parseSnapshot(pseudonymCaSnapshotSchema, snapshot, "pseudonym CA");
+    const pca = new PseudonymCa(s.schedule, s.la1Id, s.la2Id, sign, boxKeyPairFromPkcs8(s.privateKey));
+    for (const r of s.records)
+      pca.records.set(r.linkageValue, { lci1: fromHex(r.lci1), lci2: fromHex(r.lci2), period: r.period, slot: r.slot });
+    for (const key of s.issued) pca.issued.add(key);
+    return pca;
   }
 }
 
@@ -171,12 +335,22 @@ export type VehicleCheck = (
   credential: string,
 ) => Promise<{ ok: true } | { ok: false; reason: string }>;
 
+/** Why the EA refused an enrolment. */
+export type EnrolmentRefusal =
+  /** The vehicle check failed: no live vehicle DID, or no valid identity credential about it. */
+  | "vehicle_refused"
+  /** The vehicle is already enrolled with another OBU key (an OBU swap is an operator's decision, not a request's). */
+  | "obu_key_conflict";
+
+export type EnrolResult = { ok: true; token: string } | { ok: false; code: EnrolmentRefusal; reason: string };
+
+type Enrolment = { token: string; obuKey: Uint8Array; chains?: { la1: Uint8Array; la2: Uint8Array; key: string } };
+
+const bytesEqual = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
 export class EnrolmentAuthority {
   /** vehicle DID -> its enrolment. */
-  private readonly enrolments = new Map<
-    string,
-    { token: string; obuKey: Uint8Array; chains?: { la1: Uint8Array; la2: Uint8Array; key: string } }
-  >();
+  private readonly enrolments = new Map<string, Enrolment>();
   /** H(h1 || h2) -> vehicle DID: the only place a linkage chain meets an identity. */
   private readonly byChainKey = new Map<string, string>();
 
@@ -186,19 +360,27 @@ export class EnrolmentAuthority {
     private readonly la2: LinkageAuthority,
   ) {}
 
-  /** Enrols the OBU of `vehicleDid`: the DID must be a live vehicle and `credential` its valid identity credential. */
-  async enrol(
-    vehicleDid: string,
-    credential: string,
-    obuKey: Uint8Array,
-  ): Promise<{ ok: true; token: string } | { ok: false; reason: string }> {
+  /**
+   * Enrols the OBU of `vehicleDid`: the DID must be a live vehicle and `credential` its valid identity credential.
+   * Enrolling again with the same OBU key returns the same token; another key is refused.
+   */
+  async enrol(vehicleDid: string, credential: string, obuKey: Uint8Array): Promise<EnrolResult> {
     const check = await this.checkVehicle(vehicleDid, credential);
-    if (!check.ok) return check;
+    if (!check.ok) return { ok: false, code: "vehicle_refused", reason: check.reason };
     const existing = this.enrolments.get(vehicleDid);
-    if (existing) return { ok: true, token: existing.token };
+    if (existing) {
+      if (bytesEqual(existing.obuKey, obuKey)) return { ok: true, token: existing.token };
+      return { ok: false, code: "obu_key_conflict", reason: `${vehicleDid} is already enrolled with another OBU key` };
+    }
     const token = hex(randomBytes(16));
-    this.enrolments.set(vehicleDid, { token, obuKey });
+    this.enrolments.set(vehicleDid, { token, obuKey: new Uint8Array(obuKey) });
     return { ok: true, token };
+  }
+
+  /** The OBU key the vehicle enrolled with (to check its signed ticket requests), or undefined when not enrolled. */
+  obuKeyOf(vehicleDid: string): Uint8Array | undefined {
+    const key = this.enrolments.get(vehicleDid)?.obuKey;
+    return key === undefined ? undefined : new Uint8Array(key);
   }
 
   /** Builds the PCA request for `slots` of `period`; the request names no vehicle. */
@@ -231,6 +413,39 @@ export class EnrolmentAuthority {
   /** The MA's last question in a trace: whose chains have these two handles? */
   vehicleOf(handle1: Uint8Array, handle2: Uint8Array): string | undefined {
     return this.byChainKey.get(hex(sha256(handle1, handle2)));
+  }
+
+  /** The EA's records: vehicle DID, token, OBU key and the vehicle's chains (sealed to the LAs) with their key K. */
+  toJSON(): EnrolmentAuthoritySnapshot {
+    return {
+      version: 1,
+      enrolments: [...this.enrolments].map(([vehicleDid, e]) => ({
+        vehicleDid,
+        token: e.token,
+        obuKey: hex(e.obuKey),
+        ...(e.chains ? { chains: { la1: hex(e.chains.la1), la2: hex(e.chains.la2), key: e.chains.key } } : {}),
+      })),
+    };
+  }
+
+  /** Rebuilds an EA from its snapshot; the vehicle check and the LAs it talks to are not part of it. */
+  static fromJSON(
+    snapshot: unknown,
+    checkVehicle: VehicleCheck,
+    la1: LinkageAuthority,
+    la2: LinkageAuthority,
+  ): EnrolmentAuthority {
+    const s = parseSnapshot(enrolmentAuthoritySnapshotSchema, snapshot, "enrolment authority");
+    const ea = new EnrolmentAuthority(checkVehicle, la1, la2);
+    for (const e of s.enrolments) {
+      const enrolment: Enrolment = { token: e.token, obuKey: fromHex(e.obuKey) };
+      if (e.chains) {
+        enrolment.chains = { la1: fromHex(e.chains.la1), la2: fromHex(e.chains.la2), key: e.chains.key };
+        ea.byChainKey.set(e.chains.key, e.vehicleDid);
+      }
+      ea.enrolments.set(e.vehicleDid, enrolment);
+    }
+    return ea;
   }
 }
 

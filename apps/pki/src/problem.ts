@@ -1,0 +1,65 @@
+// Errors as RFC 9457 problem details (application/problem+json), and zod validation of every body: the same shape
+// as the gateway's (apps never import each other, so this small file is the PKI service's own).
+import { BaseError, InvalidInputError } from "@amc/utils";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { z } from "zod";
+
+export class ProblemError extends BaseError {
+  override name = "ProblemError";
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
+  return reply
+    .code(status)
+    .type("application/problem+json")
+    .send({
+      type: `https://automobile-chain.dev/problems/${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+      title,
+      status,
+      detail,
+      ...extra,
+    });
+}
+
+/** Parses `value` with `schema` or throws a 400 problem naming every invalid field. */
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((i) => ({ pointer: `/${i.path.join("/")}`, detail: i.message }));
+  throw new ProblemError(400, "Invalid request body", errors.map((e) => `${e.pointer}: ${e.detail}`).join("; "), {
+    errors,
+  });
+}
+
+export function installProblemHandler(app: FastifyInstance, onInternalError: (error: unknown) => void): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, "Not found", `no route for ${request.method} ${request.url}`),
+  );
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof ProblemError)
+      return sendProblem(reply, error.status, error.title, error.shortMessage, error.extra);
+    if (error instanceof InvalidInputError) return sendProblem(reply, 400, "Invalid input", error.shortMessage);
+    const status =
+      typeof error === "object" && error !== null && "statusCode" in error && typeof error.statusCode === "number"
+        ? error.statusCode
+        : 500;
+    if (status < 500)
+      return sendProblem(reply, status, "Bad request", error instanceof Error ? error.message : String(error));
+    onInternalError(error);
+    return sendProblem(reply, 500, "Internal error", "the PKI service failed to handle the request; see its log");
+  });
+}
