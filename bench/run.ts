@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark prints our figure beside its reference measured in the same run, and the
 // ratio. Nothing here asserts a wall-clock time; the figures go into issue notes and reviews.
 import { didResolution } from "./did.bench.js";
+import { edgeRsu } from "./edge.bench.js";
 import { itsCodec } from "./its.bench.js";
 import { merkleBuild } from "./merkle.bench.js";
 import { v2xVerify } from "./v2x.bench.js";
@@ -27,4 +28,5 @@ for (const row of await credentialVerify()) print(row);
 for (const row of await itsCodec()) print(row);
 for (const row of await v2xVerify()) print(row);
 for (const row of await merkleBuild(quick ? [10_000] : [10_000, 100_000])) print(row);
+for (const row of await edgeRsu({ quick })) print(row);
 console.log(`\n${rows.length} benchmarks done`);

@@ -5,6 +5,7 @@ import { BaseError, errorMessage } from "@amc/utils";
 import { besuGenesisCommand } from "./besu.js";
 import { down, reset, status, xchainSend } from "./commands.js";
 import { vcIssue, vcPresent, vcRevoke, vcVerify } from "./credentials.js";
+import { fleetRun, proofVerify } from "./edge.js";
 import {
   didCreate,
   didDeactivate,
@@ -40,6 +41,10 @@ usage:
   amc vc present --holder <did> --credential <jwt|file> [--challenge c --domain d]
   amc vc verify <jwt|file> [--presentation --challenge c --domain d]   exit code 3 when not verified
   amc besu genesis <chain> --out <dir> [--fund 0xA,0xB]   Besu QBFT genesis + validator configs (production)
+
+  amc proof verify <file|0xmessageHash>  check a V2X message's inclusion proof against the chain (exit 3 if not)
+  amc fleet run [--vehicles N]           drive a small fleet of real vehicles through the RSUs: CAMs, a hazard
+                                         confirmed by k vehicles, a handover, a proof, a revocation
 
 common options:
   --config <file>   topology file (default ${defaultTopologyFile})
@@ -81,6 +86,7 @@ async function main(argv: string[]): Promise<void> {
       presentation: { type: "boolean", default: false },
       out: { type: "string" },
       fund: { type: "string" },
+      vehicles: { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -193,6 +199,14 @@ async function main(argv: string[]): Promise<void> {
           throw new BaseError(`unknown command: vc ${sub ?? ""}`, { fix: "amc vc issue|revoke|present|verify" });
       }
     }
+    case "proof":
+      if (sub !== "verify")
+        throw new BaseError(`unknown command: proof ${sub ?? ""}`, { fix: "amc proof verify <file|hash>" });
+      return proofVerify({ ...common, target: positionals[2] });
+    case "fleet":
+      if (sub !== "run")
+        throw new BaseError(`unknown command: fleet ${sub ?? ""}`, { fix: "amc fleet run [--vehicles N]" });
+      return fleetRun({ ...common, vehicles: values.vehicles });
     case "besu":
       if (sub !== "genesis")
         throw new BaseError(`unknown command: besu ${sub ?? ""}`, { fix: "amc besu genesis <chain> --out <dir>" });

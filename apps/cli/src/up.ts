@@ -202,7 +202,7 @@ export async function up(options: UpOptions): Promise<void> {
           `    ${c.name.padEnd(22)} ${c.role.padEnd(5)} id ${String(c.chainId).padEnd(6)} ${c.rpcUrl.padEnd(24)} block ${heights[i]}${c.h3Cell ? `  (H3 ${c.h3Cell})` : ""}`,
       ),
       "  services",
-      ...specs.map((s) => `    ${s.name.padEnd(11)} ${s.url.padEnd(24)} ${s.description}`),
+      ...specs.map((s) => `    ${s.name.padEnd(22)} ${s.url.padEnd(24)} ${s.description}`),
       `  contracts: Mailbox ${manifest.chains[topology.chains[0]?.name ?? ""]?.contracts.Mailbox} (same address on every chain)`,
       `  state and logs in ${paths.home}`,
       "",

@@ -39,10 +39,9 @@ async function main(): Promise<void> {
   if (!edge) throw new Error("services.edge is missing from the topology");
   const dir = join(paths.home, "edge", spec.name);
   const key = rsuKey(topology, spec);
-  const [identity] = await Promise.all([
-    ensureRsuIdentity(topology, manifest, join(dir, "identity.json")),
-    ensureFunded(topology, spec.chain, key),
-  ]);
+  // Several RSUs provision at once with the same operator and deployer accounts: a clash of nonces is retried.
+  const identity = await retry(() => ensureRsuIdentity(topology, manifest, join(dir, "identity.json")));
+  await retry(() => ensureFunded(topology, spec.chain, key));
   const pkiUrl = `http://${topology.services.host}:${topology.services.pki.port}`;
   const caChain = await fetchCaChain(pkiUrl);
   const root = caChain.at(-1);
@@ -102,6 +101,17 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+async function retry<T>(attempt: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1500 * i));
+    }
+  }
 }
 
 async function pkiSchedule(pkiUrl: string) {

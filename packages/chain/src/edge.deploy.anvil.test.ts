@@ -8,7 +8,7 @@ import { type Address, encodeAbiParameters, type Hex, keccak256, stringToHex, to
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalAgents, startLocalAgents } from "../../../apps/relayer/src/local.js";
 import { publicClientFor, walletClientFor } from "./clients.js";
-import { deployChain, deployTopology, EVENT_LEDGER_MIN_REPORTERS, predictAddress } from "./deploy.js";
+import { deployChain, EVENT_LEDGER_MIN_REPORTERS, predictAddress } from "./deploy.js";
 import { devAccount, devKeyIndex, devPrivateKey } from "./devKeys.js";
 import { contractAddress, type DeploymentManifest } from "./manifest.js";
 import { type LocalNet, startLocalNet } from "./testing/localNet.js";
@@ -23,22 +23,11 @@ const deployerKey = devPrivateKey(devKeyIndex.deployer);
 const rsuKey = devPrivateKey(devKeyIndex.firstMember + 1);
 const rsu = devAccount(devKeyIndex.firstMember + 1).address;
 
-/** The topology with the edge module on main and every cell, as amc.config.json lists it. */
-function withEdgeModule(t: Topology): Topology {
-  return {
-    ...t,
-    chains: t.chains.map((c) =>
-      c.role === "side" ? c : { ...c, modules: [...new Set([...c.modules, "edge" as const])] },
-    ),
-  };
-}
-
 beforeAll(async () => {
+  // LocalNet deploys the edge module on main and every cell, exactly as `amc up` does for amc.config.json.
   net = await startLocalNet(undefined, { blockTimeSeconds: 0 });
-  // LocalNet deploys the modules its topology lists; deploying again with `edge` added is what `amc up` does on a
-  // resumed chain whose config gained a module: existing contracts are kept, only the new ones are added.
-  topology = withEdgeModule(net.topology);
-  manifest = await deployTopology(topology, deployerKey, createLogger({}, { level: "warn" }));
+  topology = net.topology;
+  manifest = net.manifest;
   agents = startLocalAgents(topology, manifest);
 });
 afterAll(async () => {
