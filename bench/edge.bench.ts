@@ -9,12 +9,13 @@
 // - gas per anchored message (the RSU's batches, amortised) against one anchor() transaction per message.
 // The fleet runs on a worker thread of its own (bench/edge-fleet.mjs), so that the RSU's event loop is the RSU's.
 // Run alone with `npx tsx bench/edge.bench.ts [--quick] [--profile FILE]`: --profile writes a CPU profile of the
-// main thread (the RSU's event loop) over the sustained phase, for DevTools or a script.
+// main thread (the RSU's event loop) over the sustained phase, and FILE-paced.cpuprofile over the latency phase.
 import { mkdtempSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { dataAnchorAbi } from "@amc/abi";
@@ -112,11 +113,15 @@ function fleetWorker(workerData: unknown) {
   };
 }
 
-/** CPU seconds (user + system) of a process from /proc, for the anvil of the cell chain; 0 where /proc is absent. */
-async function processCpuSeconds(pid: number | undefined): Promise<number> {
+/**
+ * CPU seconds (user + system) from /proc: of a process (the cell chain's anvil), or with `task` of one of our
+ * threads (the main thread's task id is the pid). 0 where /proc is absent.
+ */
+async function cpuSeconds(pid: number | undefined, task?: number): Promise<number> {
   if (pid === undefined) return 0;
   try {
-    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+    const path = task === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${task}/stat`;
+    const fields = (await readFile(path, "utf8")).split(") ")[1]?.split(" ") ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return 0;
@@ -130,7 +135,7 @@ const statusText = (statuses: unknown) =>
 
 export type EdgeBenchOptions = {
   quick: boolean;
-  /** Writes a CPU profile of the main thread (the RSU) over the sustained phase to this file. */
+  /** Writes CPU profiles of the main thread (the RSU) over the sustained and the paced phase (`-paced` suffix). */
   profile?: string | undefined;
 };
 
@@ -179,9 +184,9 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     await rsu.start();
 
     const vehicles = await Promise.all(Array.from({ length: vehiclesCount }, (_, i) => edge.vehicle(`bench-${i}`)));
-    // Window 128 per vehicle (4096 in flight for 32) keeps the RSU saturated, while a ticket's messages in flight
-    // span well under the plausibility check's 1 s backwards tolerance: CAMs are signed here at hundreds per
-    // second per ticket (10 Hz in traffic), and the two verify workers may finish chunks out of order.
+    // Window 128 per vehicle (4096 in flight for 32) keeps the RSU saturated; with generation times 4 ms apart a
+    // ticket's messages in flight span 0.5 s, within the plausibility check's 1 s backwards tolerance (the two
+    // verify workers may finish chunks out of order).
     fleet = fleetWorker({
       url: rsu.wsUrl,
       window: 128,
@@ -207,7 +212,9 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     const batchesBefore = metric("amc_edge_batches_anchored_total");
     const elu = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
-    const anvilCpu = await processCpuSeconds(cellAnvil?.process.pid);
+    const anvilCpu = await cpuSeconds(cellAnvil?.process.pid);
+    const mainCpu = await cpuSeconds(process.pid, process.pid);
+    const load = loadavg()[0] ?? 0;
     const started = performance.now();
     let acked = 0;
     const blasted = await profiled(profile, async () => {
@@ -219,7 +226,8 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     const anchored = performance.now();
     const mainBusy = performance.eventLoopUtilization(elu);
     const processCpu = process.cpuUsage(cpu);
-    const anvilSeconds = (await processCpuSeconds(cellAnvil?.process.pid)) - anvilCpu;
+    const anvilSeconds = (await cpuSeconds(cellAnvil?.process.pid)) - anvilCpu;
+    const mainSeconds = (await cpuSeconds(process.pid, process.pid)) - mainCpu;
     const accepted = Number((blasted.statuses as Record<string, number>).accepted ?? 0);
     const anchoredMessages = metric("amc_edge_messages_anchored_total") - anchoredBefore;
     const ackRate = (accepted * 1000) / Number(blasted.ackMs);
@@ -229,7 +237,12 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     // 2. ACK latency at half the sustained ACK rate.
     const rate = Math.max(1, Math.floor(ackRate / 2));
     await fleet.ask({ type: "sign", perVehicle: Math.ceil((rate * latencySeconds) / vehiclesCount) });
-    const paced = await fleet.ask({ type: "paced", rate });
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const paced = await profiled(profile?.replace(/(\.cpuprofile)?$/, "-paced.cpuprofile"), () =>
+      fleet!.ask({ type: "paced", rate }),
+    );
+    delay.disable();
     await rsu.flush(120_000);
 
     const gas = metric("amc_edge_anchor_gas_total") - gasBefore;
@@ -296,7 +309,8 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
 
     const perMessageGas = Number(gas) / gasMessages;
     const shape = `${vehiclesCount} vehicles x ${perVehicle} CAMs, window 128, 2 verify workers, batches of <= 2000, anvil automine`;
-    const where = `RSU main thread busy ${(mainBusy.utilization * 100).toFixed(0)} %; RSU process CPU ${((processCpu.user + processCpu.system) / 1e6 / wall).toFixed(2)} cores (incl. fleet thread ${(Number(blasted.busy) * 100).toFixed(0)} % busy while sending); cell anvil ${(anvilSeconds / wall).toFixed(2)} cores`;
+    const cores = (seconds: number) => (seconds / wall).toFixed(2);
+    const where = `RSU event loop busy ${(mainBusy.utilization * 100).toFixed(0)} % of the time, on CPU ${cores(mainSeconds)} cores; whole process ${cores((processCpu.user + processCpu.system) / 1e6)} cores (verify workers, fleet thread ${(Number(blasted.busy) * 100).toFixed(0)} % busy while sending, libuv); cell anvil ${cores(anvilSeconds)} cores; 1-min load average ${load.toFixed(1)} at start on ${availableParallelism()} CPUs`;
     return [
       {
         name: `edge RSU sustained verified+logged+acked+anchored (${shape})`,
@@ -324,14 +338,14 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
         ours: `p50 ${ms(Number(paced.p50))}, p90 ${ms(Number(paced.p90))}, p99 ${ms(Number(paced.p99))}, max ${ms(Number(paced.max))}`,
         reference: `${perSecond(Number(paced.achievedRate))} achieved; ACKs: ${statusText(paced.statuses)}`,
         ratio: `p99/p50 ${(Number(paced.p99) / Number(paced.p50)).toFixed(2)}`,
-        note: "send() call to ACK, measured by the OBU: verify + checks + WAL group commit (fsync) + round trip",
+        note: `send() call to ACK, measured by the OBU: verify + checks + WAL group commit (fsync) + round trip; RSU event-loop delay meanwhile p99 ${ms(delay.percentile(99) / 1e6)}, max ${ms(delay.max / 1e6)}`,
       },
       {
         name: `edge anchoring gas per message (${batches} batches, ${gasMessages} messages)`,
         ours: `${perMessageGas.toFixed(1)} gas/message (${gas.toLocaleString("en-US")} gas in all)`,
         reference: `${Math.round(singleGas).toLocaleString("en-US")} gas: anchor() of a 1-message batch (one tx per message; mean of ${steady.length} after the submitter's first, which cost ${single[0]?.toLocaleString("en-US")})`,
         ratio: `${(perMessageGas / singleGas).toFixed(5)}x (1/${Math.round(singleGas / perMessageGas)})`,
-        note: "lower is better; batch size is the lever (cost per batch is nearly flat in its count)",
+        note: `lower is better; ${Math.round(Number(gas) / Math.max(1, batches)).toLocaleString("en-US")} gas per batch on average: the cost of a batch hardly depends on its count, so batch size is the lever`,
       },
     ];
   } finally {

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { messageInboxAbi } from "@amc/abi";
 import { platformPaths, publicClientFor, readManifest } from "@amc/chain";
 import { localTopology } from "@amc/chain/testing";
-import { stringify, writeFileAtomic } from "@amc/utils";
+import { stringify, waitFor, writeFileAtomic } from "@amc/utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -85,7 +85,16 @@ describe("amc up / status / xchain send / down", () => {
       expect(Object.keys(chain).sort()).toEqual(["blockNumber", "chainId", "name", "role", "rpcUrl"]);
       expect(chain.blockNumber).toBeGreaterThan(0);
     }
-    expect(status.services.map((s: { name: string }) => s.name).sort()).toEqual(["gateway", "relayer", "validators"]);
+    expect(status.services.map((s: { name: string }) => s.name).sort()).toEqual([
+      "gateway",
+      "pki",
+      "relayer",
+      "rsu-871f18802ffffff-0",
+      "rsu-871f18802ffffff-1",
+      "rsu-871f18803ffffff-0",
+      "rsu-871f18803ffffff-1",
+      "validators",
+    ]);
     for (const service of status.services) expect(service.healthy).toBe(true);
 
     const sent = await amcJson(
@@ -186,6 +195,49 @@ describe("amc up / status / xchain send / down", () => {
     }
     throw new Error("the other chains were not told of the scrapping within 30 s");
   }, 150_000);
+
+  it("edge on the running platform: a fleet of real vehicles through the RSUs, proofs verified by the CLI", async () => {
+    const fleet = await amcJson("fleet", "run", "--vehicles", "4");
+    expect(fleet.vehicles).toHaveLength(4);
+    expect(fleet.cams.map((c: { status: string }) => c.status)).toEqual([
+      "accepted",
+      "accepted",
+      "accepted",
+      "accepted",
+    ]);
+    expect(fleet.event.reporters).toBeGreaterThanOrEqual(topology.services.edge.k);
+    expect(fleet.eventSeenInNeighbourCell).toBe(true);
+    expect(fleet.handover).toBe("accepted");
+    expect(fleet.proof.verified).toBe(true);
+    expect(fleet.revoked).toBe("revoked");
+    // The CLI verifies any message's proof from its hash, offline against the chain.
+    const hash = fleet.cams[1].messageHash as string;
+    const verified = await waitFor(
+      async () => {
+        const result = await amcJson("proof", "verify", hash).catch(() => undefined);
+        return result?.ok ? result : undefined;
+      },
+      { timeoutMs: 60_000, what: "the proof of a fleet CAM" },
+    );
+    expect(verified.messageHash).toBe(hash);
+    // A tampered proof fails with exit code 3.
+    const tampered = join(home, "tampered.json");
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map((i) => fetch(`http://127.0.0.1:${topology.services.edge.basePort + i}/proofs/${hash}`)),
+    );
+    const proof = (await answers.find((r) => r.status === 200)?.json()) as { messageHash: string } | undefined;
+    expect(proof?.messageHash).toBe(hash);
+    writeFileAtomic(tampered, stringify({ ...proof, root: `0x${"ab".repeat(32)}` }));
+    const refused = await run(
+      process.execPath,
+      [amc, "proof", "verify", tampered, "--config", config, "--home", join(home, "state"), "--json"],
+      { timeout: 60_000 },
+    ).then(
+      () => ({ code: 0 }),
+      (e: { code: number }) => e,
+    );
+    expect(refused.code).toBe(3);
+  }, 240_000);
 
   it("refuses a second `amc up` while one runs, naming the fix", async () => {
     const second = await run(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")]).catch(

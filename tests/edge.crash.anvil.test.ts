@@ -85,7 +85,7 @@ it(`keeps and anchors exactly once every acknowledged message across ${ROUNDS} S
     );
 
   const vehicles = await Promise.all([0, 1, 2, 3].map(() => net.vehicle("crash")));
-  const fleet = new Fleet(vehicles, { wsUrl: () => `ws://127.0.0.1:${port}/v2x`, lanes: 4, ratePerVehicle: 100 });
+  const fleet = new Fleet(vehicles, { wsUrl: () => `ws://127.0.0.1:${port}/v2x`, lanes: 12, ratePerVehicle: 150 });
   fleet.hold();
   fleet.start();
 
@@ -247,6 +247,7 @@ it(`keeps and anchors exactly once every acknowledged message across ${ROUNDS} S
       `${acked.length} ACKs, ${final.logged} logged, ${n} batches, ${reconciled} batches reconciled after a kill, ` +
       `${replays.filter((r) => r.unbatched > 0 || r.unanchored > 0).length} restarts with work in flight, ` +
       `${fleet.lost} sends lost to kills, ${fleet.connects} connects; restart ${Math.min(...restartMs)}-${Math.max(...restartMs)} ms, ` +
-      `rounds ${(loopMs / 1000).toFixed(1)} s, proofs ${(proofMs / 1000).toFixed(1)} s`,
+      `rounds ${(loopMs / 1000).toFixed(1)} s, proofs ${(proofMs / 1000).toFixed(1)} s; ` +
+      `ACKs per round: ${rounds.map((r) => `${r.acks}/${r.runMs}ms`).join(" ")}`,
   );
 }, 300_000);

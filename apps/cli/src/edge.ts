@@ -94,7 +94,7 @@ export async function proofVerify(options: Common & { target?: string | undefine
       chainId: main.chainId,
     }),
   });
-  if (options.json) console.log(stringify(result, 2));
+  if (options.json) console.log(stringify(result));
   else if (result.ok)
     console.log(
       `verified: message ${result.messageHash} is leaf ${result.index} of batch ${result.batchId} (${result.count} messages) anchored by ${formatDid(topology.network, result.rsuDid)} on ${chain?.name} in block ${result.blockNumber} (tx ${result.txHash}, ${result.confirmations} confirmations)`,

@@ -69,6 +69,9 @@ export async function localTopology(
       gateway: { port: await freePort() },
       relayer: { port: await freePort(), batchSize: options.batchSize ?? 20, pollIntervalMs: 100 },
       validators: { port: await freePort(), pollIntervalMs: 100 },
+      pki: { port: await freePort() },
+      // RSUs take basePort, basePort + 1, ...: a free port well below the ephemeral range's top.
+      edge: { basePort: await freePort(), rsusPerCell: 2, batchMaxDelayMs: 500, checkpointIntervalMs: 5_000 },
     },
   };
   return parseTopology(raw, "test topology");
