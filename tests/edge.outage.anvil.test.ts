@@ -29,6 +29,7 @@ import {
   type RsuHealth,
   rsuChildConfig,
   TcpProxy,
+  within,
 } from "./support/edge-child.js";
 
 const BEFORE = 0;
@@ -103,52 +104,67 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
   expect(proxy.connections).toBeGreaterThan(0);
   expect((await health(url)).chainError).toBeNull();
   const errorsBefore = await chainErrors();
+  expect(errorsBefore).toBe(0);
 
-  // The outage.
-  await proxy.cut();
+  // The outage begins while the anchorer waits for an anchor transaction's receipt, where it spends most of its
+  // time under load: the proxy cuts as that request comes through.
+  await within(proxy.cutOn("eth_getTransactionReceipt"), 30_000, "the anchorer to ask for a receipt");
   traffic.tag = OUTAGE;
+  const cutAt = Date.now();
   const anchoredAtCut = await nextBatchId();
+  const atCut = await health(url);
+
+  // The log grows, batches pile up, acknowledgements continue.
+  await waitFor(async () => ((await health(url)).unanchoredBatches >= atCut.unanchoredBatches + 5 ? true : undefined), {
+    timeoutMs: 30_000,
+    what: "unanchored batches to pile up during the outage",
+  });
+
+  // The RSU says so: chainError on /health, failures counted in /metrics, again and again while it lasts.
+  //
+  // BUG (apps/edge/src/anchorer.ts, anchorPending: `waitForTransactionReceipt({ hash, timeout: 60_000, … })`, and
+  // the same call in recordEvents and maybeCheckpoint): viem's waitForTransactionReceipt swallows transport errors
+  // (its first getTransactionReceipt has `.catch(() => undefined)` and its watchBlockNumber poller has no onError),
+  // so when the chain becomes unreachable while the anchorer waits for a receipt it waits out the whole 60 s
+  // timeout without throwing: lastError stays unset, /health says chainError null, amc_edge_chain_errors_total
+  // does not move and nothing is logged, for a minute; an outage shorter than that is never reported. Fix: poll
+  // `getTransactionReceipt` in a loop of the anchorer's own (retry only TransactionReceiptNotFoundError, let
+  // transport errors throw into run()'s backoff, keep the deadline); the next round reconciles from nextBatchId.
+  // These assertions are soft, so that the rest of the test (acknowledgements, catch-up, proofs) still runs.
   let seen: RsuHealth | undefined;
-  const noticed = await waitFor(
+  const reported = await waitFor(
     async () => {
       seen = await health(url);
-      return seen.chainError !== null && seen.unanchoredBatches >= 5 ? seen : undefined;
+      return seen.chainError !== null ? seen : undefined;
     },
-    { timeoutMs: 30_000, what: "the RSU to report the unreachable chain and a backlog of batches" },
-  ).catch((error: unknown) => {
-    throw new Error(`${error}; last /health: ${JSON.stringify(seen)}; logs: ${JSON.stringify(logs.slice(-10))}`);
-  });
-  const noticedAt = Date.now();
-  const errorsNoticed = await chainErrors();
-  expect(errorsNoticed).toBeGreaterThan(errorsBefore);
-  expect(noticed.status).toBe("ok"); // an outage is not a contradiction between journal and chain
-  // ... and it goes on: more failures, more batches waiting, more messages logged and acknowledged.
-  await waitFor(async () => ((await chainErrors()) > errorsNoticed ? true : undefined), {
-    timeoutMs: 30_000,
+    { timeoutMs: 20_000, what: "the RSU to report the unreachable chain" },
+  ).catch(() => undefined);
+  expect
+    .soft(reported, `no chainError 20 s into the outage; /health: ${JSON.stringify(seen)}`)
+    .toMatchObject({ chainError: expect.any(String), status: "ok" });
+  const errorsReported = await chainErrors();
+  expect.soft(errorsReported, "amc_edge_chain_errors_total during the outage").toBeGreaterThan(errorsBefore);
+  const errorsGrew = await waitFor(async () => ((await chainErrors()) > errorsReported ? true : undefined), {
+    timeoutMs: 15_000,
     what: "amc_edge_chain_errors_total to keep increasing during the outage",
-  });
-  await waitFor(
-    async () => ((await health(url)).unanchoredBatches >= noticed.unanchoredBatches + 5 ? true : undefined),
-    {
-      timeoutMs: 30_000,
-      what: "unanchored batches to keep growing during the outage",
-    },
-  );
-  await waitFor(async () => (acksOf(OUTAGE).filter((a) => a.at > noticedAt).length >= 100 ? true : undefined), {
+  }).catch(() => false);
+  expect.soft(errorsGrew, "amc_edge_chain_errors_total kept increasing during the outage").toBe(true);
+
+  // A while longer: the outage lasts at least 5 s and sees a few hundred acknowledgements.
+  await waitFor(async () => (acksOf(OUTAGE).length >= 300 ? true : undefined), {
     timeoutMs: 30_000,
-    what: "acknowledgements to continue after the RSU noticed the outage",
+    what: "acknowledgements to continue during the outage",
   });
-  // A while longer: the outage lasts at least 4 s after the RSU noticed it.
-  await sleep(Math.max(0, 4_000 - (Date.now() - noticedAt)));
+  await sleep(Math.max(0, 5_000 - (Date.now() - cutAt)));
   const during = await health(url);
-  expect(during.chainError).not.toBeNull();
-  expect(during.logged).toBeGreaterThan(noticed.logged);
-  expect(during.unanchoredBatches).toBeGreaterThan(noticed.unanchoredBatches);
-  expect(await chainErrors()).toBeGreaterThanOrEqual(errorsNoticed + 2);
+  expect(during.status).toBe("ok"); // an outage is not a contradiction between journal and chain
+  expect.soft(during.chainError, "chainError on /health at the end of the outage").not.toBeNull();
+  expect(during.logged).toBeGreaterThan(atCut.logged + 300);
+  expect(during.unanchoredBatches).toBeGreaterThan(atCut.unanchoredBatches + 5);
   expect(await metric(url, "amc_edge_queue_depth", 'stage="unanchored"')).toBeGreaterThan(0);
   expect(await metric(url, "amc_edge_anchor_lag_seconds")).toBeGreaterThan(0);
   expect(await nextBatchId()).toBe(anchoredAtCut); // nothing reached the chain
-  const outageMs = Date.now() - noticedAt;
+  const outageMs = Date.now() - cutAt;
 
   // The chain comes back: anchoring catches up while the vehicles go on.
   await proxy.restore();
@@ -190,7 +206,7 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
 
   console.info(
     `RSU outage test: ${acksOf(BEFORE).length} ACKs before, ${acksOf(OUTAGE).length} during (${during.unanchoredBatches} batches waiting, ` +
-      `${await chainErrors()} chain errors, ${(outageMs / 1000).toFixed(1)} s after noticing), ${acksOf(AFTER).length} after; ` +
+      `${await chainErrors()} chain errors, ${(outageMs / 1000).toFixed(1)} s), ${acksOf(AFTER).length} after; ` +
       `${n} batches anchored (${reconciled} reconciled), backlog cleared ${catchUpMs} ms after the vehicles stopped`,
   );
 }, 180_000);

@@ -165,11 +165,15 @@ export function spawnRsuChild(config: RsuChildConfig, configFile: string): RsuCh
 // ---------------------------------------------------------------------------------------------------------------
 // a TCP proxy to cut the RSU off its cell chain
 
-/** Forwards a loopback port to `target`; `cut()` closes it (connection refused) until `restore()`. */
+/**
+ * Forwards a loopback port to `target`; `cut()` closes it (connection refused) until `restore()`. `cutOn(text)`
+ * cuts at the moment a client request containing `text` comes through (the request is dropped, not forwarded).
+ */
 export class TcpProxy {
   port = 0;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  #trigger: { text: string; cut: () => void } | undefined;
   /** Connections accepted since start. */
   connections = 0;
 
@@ -198,7 +202,14 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      downstream.pipe(upstream).pipe(downstream);
+      downstream.on("data", (chunk: Buffer) => {
+        const trigger = this.#trigger;
+        if (trigger && chunk.includes(trigger.text)) return trigger.cut();
+        if (!upstream.write(chunk)) downstream.pause();
+      });
+      upstream.on("drain", () => downstream.resume());
+      downstream.on("end", () => upstream.end());
+      upstream.pipe(downstream);
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -210,6 +221,7 @@ export class TcpProxy {
 
   /** Stops listening and drops every open connection: the client sees resets, then connection refused. */
   async cut(): Promise<void> {
+    this.#trigger = undefined;
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
@@ -217,6 +229,13 @@ export class TcpProxy {
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
     await closed;
+  }
+
+  /** Cuts (as `cut()`) when a client request containing `text` arrives; resolves once cut. */
+  cutOn(text: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#trigger = { text, cut: () => void this.cut().then(resolve, reject) };
+    });
   }
 
   /** Listens again on the same port. */
@@ -389,6 +408,19 @@ export function drained(url: string, timeoutMs = 90_000): Promise<RsuHealth> {
     },
     { timeoutMs, intervalMs: 200, what: `the RSU at ${url} to seal and anchor everything it logged` },
   );
+}
+
+/** `promise`, or a rejection when it does not settle within `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs `task` over `items`, `concurrency` at a time. */
