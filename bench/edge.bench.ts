@@ -10,7 +10,7 @@
 // The fleet runs on a worker thread of its own (bench/edge-fleet.mjs), so that the RSU's event loop is the RSU's.
 // Run alone with `npx tsx bench/edge.bench.ts [--quick] [--profile FILE]`: --profile writes a CPU profile of the
 // main thread (the RSU's event loop) over the sustained phase, and FILE-paced.cpuprofile over the latency phase.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -162,6 +162,7 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
   const latencySeconds = quick ? 2 : 5;
   const edge = await startEdgeNet();
   const logger = createLogger({}, { level: "warn" });
+  const home = mkdtempSync(join(tmpdir(), "amc-edge-bench-"));
   let rsu: RsuNode | undefined;
   let fleet: ReturnType<typeof fleetWorker> | undefined;
   try {
@@ -173,7 +174,7 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     await edge.agents.stop();
     rsu = new RsuNode({
       ...base,
-      dataDir: join(mkdtempSync(join(tmpdir(), "amc-edge-bench-")), "journal"),
+      dataDir: join(home, "journal"),
       batch: { maxCount: 2000, maxDelayMs: 2000 },
       limits: { ratePerSecond: 100_000, burst: 100_000, maxInFlight: 200_000, maxAgeMs: 30_000 },
       revocation: { ...base.revocation, pollIntervalMs: 500 },
@@ -203,6 +204,11 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
 
     const metric = (name: string) => rsu!.metrics.get(name);
     const cellAnvil = edge.net.anvils.find((a) => a.name === base.chain.name);
+
+    // Raw reference, before the RSU works and again after it has stopped (the best of both): other processes on
+    // the machine then cannot favour our figure by being quiet only while it runs.
+    const rawMs = quick ? 500 : 1000;
+    const rawBefore = await rawVerifyRate(2, rawMs, 1);
 
     // 1. Sustained: everything signed just before, then sent as fast as ACKs come, until all is anchored.
     const signed = await fleet.ask({ type: "sign", perVehicle });
@@ -304,8 +310,7 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     const steady = single.slice(1);
     const singleGas = Number(steady.reduce((a, b) => a + b, 0n)) / steady.length;
 
-    // Raw reference, with the RSU stopped and the machine otherwise idle.
-    const raw2 = await rawVerifyRate(2, quick ? 500 : 1000, 2);
+    const raw2 = Math.max(rawBefore, await rawVerifyRate(2, rawMs, 1));
 
     const perMessageGas = Number(gas) / gasMessages;
     const shape = `${vehiclesCount} vehicles x ${perVehicle} CAMs, window 128, 2 verify workers, batches of <= 2000, anvil automine`;
@@ -315,7 +320,7 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
       {
         name: `edge RSU sustained verified+logged+acked+anchored (${shape})`,
         ours: `${perSecond(anchoredRate)} (${anchoredMessages} of ${messages} anchored in ${wall.toFixed(2)} s; ACKs: ${statusText(blasted.statuses)})`,
-        reference: `${perSecond(raw2)} raw node:crypto P-256 verify on 2 worker threads, reused KeyObject`,
+        reference: `${perSecond(raw2)} raw node:crypto P-256 verify on 2 worker threads, reused KeyObject (best of before and after the RSU ran)`,
         ratio: (anchoredRate / raw2).toFixed(2),
         note: `target >= 0.80; ${where}`,
       },
@@ -352,6 +357,7 @@ export async function edgeRsu({ quick, profile }: EdgeBenchOptions): Promise<Ben
     await fleet?.terminate();
     await rsu?.stop();
     await edge.stop();
+    rmSync(home, { recursive: true, force: true });
   }
 }
 

@@ -137,15 +137,15 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
       seen = await health(url);
       return seen.chainError !== null ? seen : undefined;
     },
-    { timeoutMs: 20_000, what: "the RSU to report the unreachable chain" },
+    { timeoutMs: 10_000, what: "the RSU to report the unreachable chain" },
   ).catch(() => undefined);
   expect
-    .soft(reported, `no chainError 20 s into the outage; /health: ${JSON.stringify(seen)}`)
+    .soft(reported, `no chainError 10 s into the outage; /health: ${JSON.stringify(seen)}`)
     .toMatchObject({ chainError: expect.any(String), status: "ok" });
   const errorsReported = await chainErrors();
   expect.soft(errorsReported, "amc_edge_chain_errors_total during the outage").toBeGreaterThan(errorsBefore);
   const errorsGrew = await waitFor(async () => ((await chainErrors()) > errorsReported ? true : undefined), {
-    timeoutMs: 15_000,
+    timeoutMs: 10_000,
     what: "amc_edge_chain_errors_total to keep increasing during the outage",
   }).catch(() => false);
   expect.soft(errorsGrew, "amc_edge_chain_errors_total kept increasing during the outage").toBe(true);

@@ -110,6 +110,10 @@ export type ChildLog = { level: string; msg: string; [field: string]: unknown };
 
 export type RsuChild = {
   process: ChildProcess;
+  /** Resolves once the child loaded its code (held children only: see `go`). */
+  loaded: Promise<void>;
+  /** Lets a held child start the RSU (a no-op for others). */
+  go(): void;
   /** Resolves with the RSU's URL once it printed READY; rejects if it exits first. */
   ready: Promise<string>;
   /** Resolves with the exit code and signal. */
@@ -120,12 +124,21 @@ export type RsuChild = {
   stderrTail(): string;
 };
 
-/** Writes the config next to the journal and starts `rsu-child.ts` on it with the tsx loader. */
-export function spawnRsuChild(config: RsuChildConfig, configFile: string): RsuChild {
-  writeFileSync(configFile, stringify(config, 2));
-  const child = spawn(process.execPath, ["--import", tsx, childScript, configFile], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Writes the config (e.g. next to the journal). */
+export function writeRsuChildConfig(config: RsuChildConfig, file: string): void {
+  writeFileSync(file, stringify(config, 2));
+}
+
+/**
+ * Starts `rsu-child.ts` on a config file with the tsx loader. `hold`: the child loads its code, then waits for
+ * `go()` before it opens the data dir, so that it can be started while its predecessor still runs.
+ */
+export function spawnRsuChild(configFile: string, options: { hold?: boolean } = {}): RsuChild {
+  const child = spawn(
+    process.execPath,
+    ["--import", tsx, childScript, configFile, ...(options.hold ? ["--hold"] : [])],
+    { stdio: [options.hold ? "pipe" : "ignore", "pipe", "pipe"] },
+  );
   const logs: ChildLog[] = [];
   const tail: string[] = [];
   let stdout = "";
@@ -133,33 +146,51 @@ export function spawnRsuChild(config: RsuChildConfig, configFile: string): RsuCh
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      const line = stdout.split("\n").find((l) => l.startsWith("READY "));
-      if (line) resolve(line.slice("READY ".length).trim());
+  const early = (what: string) =>
+    exited.then(({ code, signal }) => {
+      throw new Error(`the RSU child exited (code ${code}, signal ${signal}) before ${what}:\n${tail.join("\n")}`);
     });
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`the RSU child exited (code ${code}, signal ${signal}) before READY:\n${tail.join("\n")}`)),
-    );
+  const line = (prefix: string) =>
+    new Promise<string>((resolve) => {
+      const look = () => {
+        const found = stdout.split("\n").find((l) => l.startsWith(prefix));
+        if (found === undefined) return false;
+        resolve(found.slice(prefix.length).trim());
+        return true;
+      };
+      const onData = () => {
+        if (look()) child.stdout?.off("data", onData);
+      };
+      child.stdout?.on("data", onData);
+    });
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
   });
+  const ready = Promise.race([line("READY "), early("READY")]);
+  const loaded = options.hold
+    ? Promise.race([line("LOADED"), early("LOADED")]).then(() => undefined)
+    : Promise.resolve();
   ready.catch(() => undefined); // observed by whoever awaits it
+  loaded.catch(() => undefined);
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
     const lines = stderr.split("\n");
     stderr = lines.pop() ?? "";
-    for (const line of lines) {
-      tail.push(line);
+    for (const l of lines) {
+      tail.push(l);
       if (tail.length > 60) tail.shift();
-      if (!line.startsWith("{")) continue;
+      if (!l.startsWith("{")) continue;
       try {
-        logs.push(JSON.parse(line) as ChildLog);
+        logs.push(JSON.parse(l) as ChildLog);
       } catch {
         // a line that only looks like JSON: kept in the tail
       }
     }
   });
-  return { process: child, ready, exited, logs, stderrTail: () => tail.join("\n") };
+  const go = () => {
+    if (options.hold) child.stdin?.write("go\n");
+  };
+  return { process: child, loaded, go, ready, exited, logs, stderrTail: () => tail.join("\n") };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -440,7 +440,8 @@ describe("EventConsensus: bounded memory", () => {
           expect(c.stats()).toEqual({ clusters: 0, reports: 0, events: 0, seen: 0, ids: 0 });
         },
       ),
-      { numRuns: 40 },
+      // A fixed seed: whether random streams happen to press on every cap must not vary from run to run.
+      { numRuns: 40, seed: 4 },
     );
     // The streams did press on every cap (a bound never reached proves nothing).
     expect(reached).toMatchObject({ clusters: 6, events: 3, seen: 40, ids: 3 });

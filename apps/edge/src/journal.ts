@@ -282,7 +282,13 @@ export function messageLeaf(messageHash: Hex): Hex {
 // state
 
 /** A logged message that is in no sealed batch yet. */
-export type UnbatchedMessage = { readonly seq: number; readonly messageHash: Hex; readonly receivedAt: number };
+export type UnbatchedMessage = {
+  readonly seq: number;
+  readonly messageHash: Hex;
+  readonly receivedAt: number;
+  /** Its Merkle leaf when the caller computed it (see NewMessage); else computed when the batch is sealed. */
+  readonly leaf?: Hex | undefined;
+};
 
 /** Where a logged message is: batchId and index (its position in the batch) once it is in a sealed batch. */
 export type MessageLocation = { seq: number; batchId: number | undefined; index: number | undefined };
@@ -336,14 +342,14 @@ const emptyState = (): MutableState => ({
 });
 
 /** Folds one durable record into the state: the one place that does, live and on replay. */
-function applyRecord(state: MutableState, record: JournalRecord): void {
+function applyRecord(state: MutableState, record: JournalRecord, leaf?: Hex): void {
   switch (record.type) {
     case "message": {
       if (record.seq !== state.nextSeq)
         throw new AssertionError(`message seq ${record.seq} follows seq ${state.nextSeq - 1}`);
       if (state.index.has(record.messageHash))
         throw new AssertionError(`message ${record.messageHash} (seq ${record.seq}) is logged twice`);
-      state.unbatched.push({ seq: record.seq, messageHash: record.messageHash, receivedAt: record.receivedAt });
+      state.unbatched.push({ seq: record.seq, messageHash: record.messageHash, receivedAt: record.receivedAt, leaf });
       state.index.set(record.messageHash, { seq: record.seq, batchId: undefined, index: undefined });
       state.nextSeq++;
       return;
@@ -413,7 +419,17 @@ export type JournalOptions = Omit<WriteAheadLogOptions, "onRecord"> & {
  * A message to log. Leave `messageHash` out: the journal hashes the SPDU once and returns the hash. When given,
  * it must be keccak256(spdu): it is checked (one more hash), not trusted.
  */
-export type NewMessage = { spdu: Uint8Array; ticket: string; receivedAt: number; messageHash?: Hex };
+export type NewMessage = {
+  spdu: Uint8Array;
+  ticket: string;
+  receivedAt: number;
+  messageHash?: Hex;
+  /**
+   * messageLeaf(messageHash), computed by the caller (the RSU's verify workers compute both off the main thread).
+   * Given together with messageHash, both are trusted and nothing is hashed here.
+   */
+  leaf?: Hex;
+};
 
 /**
  * What logging a message did: `logged` (durable now, with its new seq) or `replayed` (the same SPDU was logged
@@ -510,8 +526,9 @@ export class Journal {
    * on a malformed ticket or time, or a messageHash that is not keccak256(spdu).
    */
   async appendMessage(message: NewMessage): Promise<AppendMessageResult> {
-    const messageHash = keccak256(message.spdu);
-    if (message.messageHash !== undefined && message.messageHash.toLowerCase() !== messageHash)
+    const trusted = message.messageHash !== undefined && message.leaf !== undefined;
+    const messageHash = trusted ? lowerHex(message.messageHash as Hex) : keccak256(message.spdu);
+    if (!trusted && message.messageHash !== undefined && message.messageHash.toLowerCase() !== messageHash)
       throw invalid(
         `messageHash ${message.messageHash} is not keccak256 of the SPDU (${messageHash})`,
         "pass keccak256(spdu), or leave messageHash out",
@@ -531,7 +548,7 @@ export class Journal {
     this.#loggingHashes.set(messageHash, record.seq);
     await this.#wal.append(bytes);
     this.#loggingHashes.delete(messageHash);
-    applyRecord(this.#state, record);
+    applyRecord(this.#state, record, trusted ? lowerHex(message.leaf as Hex) : undefined);
     return { status: "logged", seq: record.seq, messageHash };
   }
 
@@ -693,7 +710,7 @@ export class Journal {
     for (let start = 0; start < count; start += LEAVES_PER_SLICE) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
       for (const message of messages.slice(start, start + LEAVES_PER_SLICE))
-        leaves.push(messageLeaf(message.messageHash));
+        leaves.push(message.leaf ?? messageLeaf(message.messageHash));
     }
     const tree = buildMerkleTree(leaves);
     const record: SealedRecord = {

@@ -170,7 +170,7 @@ export class RsuNode {
       isTrustedRoot: config.trust.isTrustedRoot,
     });
     if (!chainCheck.ok) throw new Error(`CA chain refused: ${chainCheck.reason}: ${chainCheck.detail}`);
-    this.pool = new VerifyPool({ threads: config.threads, maxAgeMs: config.limits.maxAgeMs });
+    this.pool = new VerifyPool({ threads: config.threads, maxAgeMs: config.limits.maxAgeMs, messageHashes: true });
     await this.pool.ready();
     await this.pool.addCertificates(config.trust.caChain);
     this.anchorer = new Anchorer({
@@ -464,7 +464,7 @@ export class RsuNode {
     if (!result.ok) return { ok: false, reason: result.reason };
     if (result.signerDigest !== ticketId) return { ok: false, reason: "wrong_signer" };
     if (this.revocations.isRevoked(ticket)) return { ok: false, reason: "revoked" };
-    const hashHex = keccak256(spdu);
+    const hashHex = result.messageHash ?? keccak256(spdu);
     if (this.journal.has(hashHex)) return { ok: false, reason: "replayed" };
     const location = result.location;
     if (!location) return { ok: false, reason: "malformed" };
@@ -476,6 +476,7 @@ export class RsuNode {
     const logged = await this.journal.appendMessage({
       receivedAt: Date.now(),
       messageHash: hashHex,
+      ...(result.leaf ? { leaf: result.leaf } : {}),
       spdu,
       ticket: ticketId,
     });

@@ -3,6 +3,11 @@
 // RSUs' keys), prints `READY <url>` on stdout once it serves, and stops cleanly on SIGTERM or SIGINT (exit 0).
 // Logs go to stderr as JSON lines (level from the config, default warn).
 //
+// With `--hold` it loads its code, prints `LOADED` and waits for a line on stdin before it touches the data dir: a
+// test can start the next RSU while the current one runs and, once it has killed that one, have a restart that
+// costs the RSU's own start (journal replay, worker thread, reconciliation) rather than loading TypeScript.
+// A held child whose stdin closes exits without starting.
+//
 // `rsuConfigOf` builds the RsuConfig from the same serialisable form, so that in-process tests construct their
 // RsuNode exactly as this process does.
 import { createPrivateKey, type JsonWebKey } from "node:crypto";
@@ -101,13 +106,35 @@ async function main(file: string): Promise<void> {
   process.stdout.write(`READY ${node.url}\n`);
 }
 
+/** Resolves at the first line on stdin; exits the process if stdin closes first. */
+function released(): Promise<void> {
+  return new Promise((resolve) => {
+    let input = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk: string) => {
+      input += chunk;
+      if (input.includes("\n")) {
+        process.stdin.pause();
+        resolve();
+      }
+    });
+    process.stdin.on("end", () => {
+      if (!input.includes("\n")) process.exit(0);
+    });
+  });
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const file = process.argv[2];
-  if (file === undefined) throw new Error("usage: rsu-child.ts <config.json>");
-  main(file).catch((error: unknown) => {
-    process.stderr.write(
-      `RSU child failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  });
+  if (file === undefined) throw new Error("usage: rsu-child.ts <config.json> [--hold]");
+  const hold = process.argv.includes("--hold");
+  if (hold) process.stdout.write("LOADED\n");
+  (hold ? released() : Promise.resolve())
+    .then(() => main(file))
+    .catch((error: unknown) => {
+      process.stderr.write(
+        `RSU child failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    });
 }

@@ -98,7 +98,7 @@ describe("VerifyPool", () => {
       "ok",
     ]);
     expect(await pool.verifyBatch(messages, { now })).toEqual(want);
-    expect(want[0]).toEqual({
+    expect(want[0]).toMatchObject({
       ok: true,
       psid: PSID.cam,
       signerDigest: toHex(certificateDigest(pki.at)),
@@ -240,4 +240,28 @@ describe("VerifyPool workers", () => {
       stderr: "",
     });
   }, 120_000);
+});
+
+describe("VerifyPool with messageHashes", () => {
+  it("returns keccak256 of each accepted message and its standard-tree leaf, computed on the workers", async () => {
+    const { keccak_256 } = await import("@noble/hashes/sha3");
+    const { standardLeafHash } = await import("@amc/crypto");
+    const hashing = new VerifyPool({ threads: 1, ...limits, messageHashes: true });
+    try {
+      await hashing.addCertificates([pki.root, pki.aa, pki.at]);
+      const messages = mix.map(([, bytes]) => bytes);
+      const results = await hashing.verifyBatch(messages, { now });
+      let accepted = 0;
+      results.forEach((result, i) => {
+        if (!result.ok) return expect(result).not.toHaveProperty("messageHash");
+        accepted++;
+        const hash = `0x${toHex(keccak_256(messages[i]!))}` as const;
+        expect(result.messageHash).toBe(hash);
+        expect(result.leaf).toBe(standardLeafHash(["bytes32"], [hash]));
+      });
+      expect(accepted).toBe(4);
+    } finally {
+      await hashing.close();
+    }
+  });
 });

@@ -32,6 +32,10 @@ export type VerifyResult =
       generationTime: string;
       /** The header's generationLocation (1e-7 degrees), when the message carries one. */
       location?: { latitude: number; longitude: number } | undefined;
+      /** With `messageHashes`: keccak256 of the message bytes, 0x-hex (the RSU's message identity). */
+      messageHash?: `0x${string}` | undefined;
+      /** With `messageHashes`: its OpenZeppelin standard-tree leaf, keccak256(keccak256(messageHash)), 0x-hex. */
+      leaf?: `0x${string}` | undefined;
     }
   | VerifyFailure;
 
@@ -70,6 +74,11 @@ export type VerifyPoolOptions = {
   maxFutureMs?: number | undefined;
   /** As in verifySignedData: accept only these PSIDs. */
   psids?: readonly number[] | undefined;
+  /**
+   * Also compute, for each accepted message, keccak256 of its bytes and its Merkle leaf (an RSU's message hash and
+   * batch leaf), on the worker threads instead of the caller's.
+   */
+  messageHashes?: boolean | undefined;
 };
 
 /** What the pool has done, per worker slot (a replaced worker keeps its slot's figures). */
@@ -90,6 +99,7 @@ export type VerifyCallOptions = {
 // Protocol between the pool and its workers (pool.worker.ts)
 
 export type WorkerSetup = {
+  messageHashes: boolean | undefined;
   maxAgeMs: number | undefined;
   maxFutureMs: number | undefined;
   psids: number[] | undefined;
@@ -176,7 +186,12 @@ export class VerifyPool {
     if (!Number.isInteger(threads) || threads < 1) throw new VerifyPoolError(`threads must be >= 1, not ${threads}`);
     this.threads = threads;
     this.#clock = options.now ?? Date.now;
-    this.#setup = { maxAgeMs: options.maxAgeMs, maxFutureMs: options.maxFutureMs, psids: options.psids?.slice() };
+    this.#setup = {
+      messageHashes: options.messageHashes,
+      maxAgeMs: options.maxAgeMs,
+      maxFutureMs: options.maxFutureMs,
+      psids: options.psids?.slice(),
+    };
     for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn(i));
   }
 

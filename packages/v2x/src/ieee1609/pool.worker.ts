@@ -3,6 +3,7 @@
 // lookup function stays the same object for the worker's life, so verifySignedData's per-store cache keeps each
 // signer's KeyObject, hash and region across batches.
 import { parentPort, workerData } from "node:worker_threads";
+import { keccak_256 } from "@noble/hashes/sha3";
 import { CertificateCodec } from "./codec.js";
 import { certificateDigest, toHex } from "./hash.js";
 import {
@@ -40,7 +41,15 @@ function verify(request: Extract<WorkerRequest, { type: "verify" }>): VerifyResu
   const { bytes, offsets } = request;
   const results: VerifyResult[] = new Array(offsets.length - 1);
   for (let i = 0; i < results.length; i++) {
-    results[i] = toVerifyResult(verifySignedData(bytes.subarray(offsets[i]!, offsets[i + 1]!), options));
+    const message = bytes.subarray(offsets[i]!, offsets[i + 1]!);
+    const result = toVerifyResult(verifySignedData(message, options));
+    if (setup.messageHashes && result.ok) {
+      // leaf = keccak256(keccak256(abi.encode(bytes32 messageHash))), and abi.encode of a bytes32 is its 32 bytes.
+      const hash = keccak_256(message);
+      result.messageHash = `0x${toHex(hash)}`;
+      result.leaf = `0x${toHex(keccak_256(keccak_256(hash)))}`;
+    }
+    results[i] = result;
   }
   return results;
 }
