@@ -132,7 +132,9 @@ export class RsuNode {
       windowMs: config.consensus.windowMs,
       cell: config.cell,
     });
-    this.plausibility = new PlausibilityChecker({});
+    // Messages of one ticket verified on different workers can finish out of order under a backlog: an older one
+    // within the freshness window is accepted (it does not move the ticket's last position).
+    this.plausibility = new PlausibilityChecker({ backwardsToleranceMs: Math.min(5_000, config.limits.maxAgeMs) });
     this.rateLimiter = new TicketRateLimiter({
       ratePerSecond: config.limits.ratePerSecond,
       burst: config.limits.burst,

@@ -125,6 +125,8 @@ export type WorkerResponse =
 
 /** Chunks larger than this are split further, to bound the memory and latency of one postMessage. */
 const MAX_CHUNK = 4096;
+/** Single `verify` calls gathered in one tick travel (and resolve) in slices of at most this many. */
+const STREAM_SLICE = 256;
 /** Batches smaller than this per worker are not split: the postMessage round trip would cost more. */
 const MIN_CHUNK = 16;
 
@@ -298,18 +300,23 @@ export class VerifyPool {
       if (group === undefined) byNow.set(queued.now, [queued]);
       else group.push(queued);
     }
-    for (const [now, group] of byNow) {
-      this.verifyBatch(
-        group.map((queued) => queued.bytes),
-        { now },
-      ).then(
-        (results) => {
-          for (let i = 0; i < group.length; i++) group[i]!.resolve(results[i]!);
-        },
-        (error: unknown) => {
-          for (const queued of group) queued.reject(error);
-        },
-      );
+    // Gathered calls go out in slices of STREAM_SLICE: each slice's callers hear back as soon as it is done, so a
+    // flood does not come back as one long burst of continuations (with ACKs and socket reads stalled meanwhile).
+    for (const [now, all] of byNow) {
+      for (let start = 0; start < all.length; start += STREAM_SLICE) {
+        const group = all.slice(start, start + STREAM_SLICE);
+        this.verifyBatch(
+          group.map((queued) => queued.bytes),
+          { now },
+        ).then(
+          (results) => {
+            for (let i = 0; i < group.length; i++) group[i]!.resolve(results[i]!);
+          },
+          (error: unknown) => {
+            for (const queued of group) queued.reject(error);
+          },
+        );
+      }
     }
   }
 
