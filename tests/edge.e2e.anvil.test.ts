@@ -10,6 +10,7 @@ import { type EdgeEvent, type MessageProof, rsuKeyResolver, verifyMessageProof }
 import { waitFor } from "@amc/utils";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Ieee1609Dot2DataCodec } from "../packages/v2x/src/ieee1609/codec.js";
 import { CELL_A, CELL_B, cam, denm, type EdgeNet, pointIn, startEdgeNet } from "./support/edge.js";
 
 let edge: EdgeNet;
@@ -116,8 +117,18 @@ it("admits a fleet, confirms a hazard only with k vehicles, hands over, proves, 
   expect((await o2.send(cam(v2, { latitude: 31.23, longitude: 121.47 }))).statusName).toBe("wrong_region");
   expect((await o2.send(new Uint8Array([1, 2, 3, 4]))).statusName).toBe("malformed");
   expect((await o2.send(cam(v3, pointIn(CELL_A, 90, 60)))).statusName).toBe("wrong_signer");
-  for (const reason of ["replayed", "stale", "wrong_region", "malformed", "wrong_signer"])
+  const unsigned = Ieee1609Dot2DataCodec.encode({
+    protocolVersion: 3,
+    content: { type: "unsecuredData", data: new Uint8Array([1, 2, 3]) },
+  });
+  expect((await o2.send(unsigned)).statusName).toBe("unsigned");
+  for (const reason of ["replayed", "stale", "wrong_region", "malformed", "wrong_signer", "unsigned"])
     expect(await metric(a1.url, "amc_edge_messages_rejected_total", `reason="${reason}"`)).toBe(1);
+
+  // A ticket of the previous slot has expired: the vehicle is not admitted with it.
+  const late = await edge.vehicle("late", { slotOffset: -1 });
+  await expect(edge.connect(a1, late)).rejects.toMatchObject({ code: "expired_certificate" });
+  expect(await metric(a1.url, "amc_edge_admissions_total", 'kind="fresh",outcome="expired_certificate"')).toBe(1);
 
   // Proofs: the CAM of v1 verifies offline against the cell chain and the RSU's DID on main.
   await a0.flush();

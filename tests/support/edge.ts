@@ -75,8 +75,8 @@ export type EdgeNet = {
   pki: TestPki;
   rsus: RsuNode[];
   cells: { a: ChainConfig; b: ChainConfig };
-  /** A vehicle enrolled with the EA, holding a ticket for the current slot. */
-  vehicle(name?: string): Promise<Vehicle>;
+  /** A vehicle enrolled with the EA, holding a ticket for the current slot (or `slotOffset` slots away). */
+  vehicle(name?: string, options?: { slotOffset?: number }): Promise<Vehicle>;
   /** Publishes the vehicle's linkage seeds on main (the misbehaviour authority's act). */
   revoke(vehicle: Vehicle): Promise<void>;
   connect(rsu: RsuNode, vehicle: Vehicle, previousAdmission?: Uint8Array): Promise<ObuClient>;
@@ -121,7 +121,7 @@ async function createPki(net: LocalNet): Promise<TestPki> {
     toBeSigned: {
       ...toBeSigned({
         key: rootKey.publicKey,
-        start: new Date(now - 3_600_000),
+        start: new Date(now - 4 * 3_600_000),
         hours: 24 * 365,
         certIssuePermissions: [{ subjectPermissions: { type: "all" }, minChainLength: 2, chainLengthRange: -1 }],
       }),
@@ -133,7 +133,7 @@ async function createPki(net: LocalNet): Promise<TestPki> {
     toBeSigned: {
       ...toBeSigned({
         key: pcaKey.publicKey,
-        start: new Date(now - 3_600_000),
+        start: new Date(now - 4 * 3_600_000),
         hours: 24 * 30,
         certIssuePermissions: [
           { subjectPermissions: { type: "explicit", ranges: [{ psid: PSID.cam }, { psid: PSID.denm }] } },
@@ -257,7 +257,7 @@ export async function startEdgeNet(options: EdgeNetOptions = {}): Promise<EdgeNe
     pki,
     rsus,
     cells: { a: net.topology.chains[1]!, b: net.topology.chains[2]! },
-    async vehicle(name) {
+    async vehicle(name, vehicleOptions = {}) {
       const n = ++vehicles;
       const did = `did:amc:test:${keccak256(stringToHex(`${name ?? "vehicle"}-${n}-${Math.random()}`))}`;
       const obuKey = p256();
@@ -265,9 +265,9 @@ export async function startEdgeNet(options: EdgeNetOptions = {}): Promise<EdgeNe
       if (!enrolled.ok) throw new Error(enrolled.reason);
       const nowS = Math.floor(Date.now() / 1000);
       const period = Math.floor((nowS - pki.schedule.epoch) / pki.schedule.periodSeconds);
-      const slot = Math.floor(
-        (nowS - pki.schedule.epoch - period * pki.schedule.periodSeconds) / pki.schedule.slotSeconds,
-      );
+      const slot =
+        Math.floor((nowS - pki.schedule.epoch - period * pki.schedule.periodSeconds) / pki.schedule.slotSeconds) +
+        (vehicleOptions.slotOffset ?? 0);
       const ticketKey = p256();
       const [issued] = pki.pcaAuthority.issueBatch(
         pki.ea.ticketRequest(

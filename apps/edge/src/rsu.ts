@@ -462,6 +462,8 @@ export class RsuNode {
     | { ok: true; hash: Uint8Array; denm: boolean; result: Extract<VerifyResult, { ok: true }> }
     | { ok: false; reason: string }
   > {
+    // Ieee1609Dot2Data in COER: protocolVersion 3, then the content's CHOICE tag (0x80 unsecuredData).
+    if (spdu.length >= 2 && spdu[0] === 3 && spdu[1] === 0x80) return { ok: false, reason: "unsigned" };
     const result = await this.pool.verify(spdu);
     if (!result.ok) return { ok: false, reason: result.reason };
     if (result.signerDigest !== ticketId) return { ok: false, reason: "wrong_signer" };

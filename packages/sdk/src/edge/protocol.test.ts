@@ -119,12 +119,13 @@ describe("frame codec", () => {
   });
 
   it("maps every ACK status name to its code and back", () => {
-    expect(ACK_STATUS_NAMES).toHaveLength(18);
+    expect(ACK_STATUS_NAMES).toHaveLength(19);
     for (const [name, code] of Object.entries(ackStatus)) expect(ackStatusName(code)).toBe(name);
     expect(ackStatus.accepted).toBe(0);
     expect(ackStatus.overloaded).toBe(14);
     expect(ackStatus.other).toBe(17);
-    expect(ackStatusName(18)).toBeUndefined();
+    expect(ackStatus.unsigned).toBe(18);
+    expect(ackStatusName(19)).toBeUndefined();
     expect(ackStatusName(-1)).toBeUndefined();
     expect(ackStatusName(1.5)).toBeUndefined();
   });
@@ -156,7 +157,7 @@ describe("frame rejection", () => {
     expect(encodeData(0, new Uint8Array(MAX_SPDU_BYTES)).length).toBe(MAX_FRAME_BYTES);
     expect(() => encodeData(0, new Uint8Array())).toThrow("the SPDU is empty");
     expect(() => encodeData(2 ** 32, Uint8Array.of(1))).toThrow("is not a u32");
-    expect(() => encodeAck(1, 18, new Uint8Array(32))).toThrow("status 18 is not an ACK status code");
+    expect(() => encodeAck(1, 19, new Uint8Array(32))).toThrow("status 19 is not an ACK status code");
     expect(() => encodeAck(1, 0, new Uint8Array(31))).toThrow("messageHash is 31 bytes");
     expect(() =>
       encodeFrame({

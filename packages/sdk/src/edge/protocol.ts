@@ -55,6 +55,7 @@ export const ACK_STATUS_NAMES = [
   "not_admitted",
   "wrong_signer",
   "other",
+  "unsigned",
 ] as const;
 export type AckStatusName = (typeof ACK_STATUS_NAMES)[number];
 
@@ -78,6 +79,7 @@ export const ackStatus = {
   not_admitted: 15,
   wrong_signer: 16,
   other: 17,
+  unsigned: 18,
 } as const satisfies Record<AckStatusName, number>;
 export type AckStatusCode = (typeof ackStatus)[AckStatusName];
 
