@@ -308,6 +308,7 @@ export class Fleet {
   tag = 0;
   readonly #members: Member[];
   #stopped = false;
+  #held = false;
   #gate: Promise<void> = Promise.resolve();
   #openGate: () => void = () => {};
   #lanes: Promise<void>[] = [];
@@ -323,12 +324,15 @@ export class Fleet {
 
   /** Vehicles wait before (re)connecting until `open()`. */
   hold(): void {
+    if (this.#held) return;
+    this.#held = true;
     this.#gate = new Promise<void>((resolve) => {
       this.#openGate = resolve;
     });
   }
 
   open(): void {
+    this.#held = false;
     this.#openGate();
   }
 

@@ -85,7 +85,10 @@ export function rsuConfigOf(config: RsuChildConfig, logger?: Logger): RsuConfig 
 
 async function main(file: string): Promise<void> {
   const config = JSON.parse(readFileSync(file, "utf8")) as RsuChildConfig;
-  const logger = createLogger({ service: "edge", rsu: config.name, pid: process.pid }, { level: config.logLevel });
+  const logger = createLogger(
+    { service: "edge", rsu: config.name, pid: process.pid },
+    { level: config.logLevel ?? "warn" },
+  );
   const node = new RsuNode(rsuConfigOf(config, logger));
   await node.start();
   let stopping = false;
