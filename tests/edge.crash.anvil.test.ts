@@ -5,11 +5,11 @@
 // restarts, with small batches (50 messages or 100 ms) so that kills land while batches are sealed and anchored.
 // Stationary vehicles stream freshly signed CAMs and record every accepted ACK. Each round the RSU is SIGKILLed
 // at a random moment (a random delay, right after a seal, or right after an anchor landed on the chain and before
-// the RSU could journal it), restarted on the same data dir, checked and reconnected to. (Each restart is a process
-// that loaded its code during the previous round and opens the data dir only after the kill: restarts then cost
-// the RSU's own start, not TypeScript loading.) Finally it drains, and
-// every ACK of every round must have an anchored proof that verifies offline, the chain must hold each journal
-// batch exactly once (distinct roots, counts adding up to the messages logged), and the journal must agree.
+// the RSU could journal it), restarted on the same data dir, checked and reconnected to. Each restart is a process
+// that loaded its code during the previous round and opens the data dir only after the kill, so that a restart
+// costs the RSU's own start rather than TypeScript loading. Finally it drains, and every ACK of every round must
+// have an anchored proof that verifies offline, the chain must hold each journal batch exactly once (distinct
+// roots, counts adding up to the messages logged), and the journal must agree.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
