@@ -119,18 +119,12 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
     timeoutMs: 30_000,
     what: "unanchored batches to pile up during the outage",
   });
+  const piledUpAt = Date.now();
 
   // The RSU says so: chainError on /health, failures counted in /metrics, again and again while it lasts.
   //
-  // BUG (apps/edge/src/anchorer.ts, anchorPending: `waitForTransactionReceipt({ hash, timeout: 60_000, … })`, and
-  // the same call in recordEvents and maybeCheckpoint): viem's waitForTransactionReceipt swallows transport errors
-  // (its first getTransactionReceipt has `.catch(() => undefined)` and its watchBlockNumber poller has no onError),
-  // so when the chain becomes unreachable while the anchorer waits for a receipt it waits out the whole 60 s
-  // timeout without throwing: lastError stays unset, /health says chainError null, amc_edge_chain_errors_total
-  // does not move and nothing is logged, for a minute; an outage shorter than that is never reported. Fix: poll
-  // `getTransactionReceipt` in a loop of the anchorer's own (retry only TransactionReceiptNotFoundError, let
-  // transport errors throw into run()'s backoff, keep the deadline); the next round reconciles from nextBatchId.
-  // These assertions are soft, so that the rest of the test (acknowledgements, catch-up, proofs) still runs.
+  // (viem's waitForTransactionReceipt would wait out a network outage silently; the anchorer polls receipts itself
+  // and lets transport errors reach its backoff, which is what these assertions pin.)
   let seen: RsuHealth | undefined;
   const reported = await waitFor(
     async () => {
@@ -139,16 +133,17 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
     },
     { timeoutMs: 10_000, what: "the RSU to report the unreachable chain" },
   ).catch(() => undefined);
-  expect
-    .soft(reported, `no chainError 10 s into the outage; /health: ${JSON.stringify(seen)}`)
-    .toMatchObject({ chainError: expect.any(String), status: "ok" });
+  expect(reported, `no chainError 10 s into the outage; /health: ${JSON.stringify(seen)}`).toMatchObject({
+    chainError: expect.any(String),
+    status: "ok",
+  });
   const errorsReported = await chainErrors();
-  expect.soft(errorsReported, "amc_edge_chain_errors_total during the outage").toBeGreaterThan(errorsBefore);
+  expect(errorsReported, "amc_edge_chain_errors_total during the outage").toBeGreaterThan(errorsBefore);
   const errorsGrew = await waitFor(async () => ((await chainErrors()) > errorsReported ? true : undefined), {
     timeoutMs: 10_000,
     what: "amc_edge_chain_errors_total to keep increasing during the outage",
   }).catch(() => false);
-  expect.soft(errorsGrew, "amc_edge_chain_errors_total kept increasing during the outage").toBe(true);
+  expect(errorsGrew, "amc_edge_chain_errors_total kept increasing during the outage").toBe(true);
 
   // A while longer: the outage lasts at least 5 s and sees a few hundred acknowledgements.
   await waitFor(async () => (acksOf(OUTAGE).length >= 300 ? true : undefined), {
@@ -158,7 +153,7 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
   await sleep(Math.max(0, 5_000 - (Date.now() - cutAt)));
   const during = await health(url);
   expect(during.status).toBe("ok"); // an outage is not a contradiction between journal and chain
-  expect.soft(during.chainError, "chainError on /health at the end of the outage").not.toBeNull();
+  expect(during.chainError, "chainError on /health at the end of the outage").not.toBeNull();
   expect(during.logged).toBeGreaterThan(atCut.logged + 300);
   expect(during.unanchoredBatches).toBeGreaterThan(atCut.unanchoredBatches + 5);
   expect(await metric(url, "amc_edge_queue_depth", 'stage="unanchored"')).toBeGreaterThan(0);
@@ -185,7 +180,9 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
   expect(traffic.lost).toBe(0);
   const acked = traffic.acks.map((a) => a.hash);
   expect(final.logged).toBe(acked.length);
-  expect(acksOf(OUTAGE).length).toBeGreaterThanOrEqual(100);
+  expect(acksOf(OUTAGE).length).toBeGreaterThanOrEqual(300);
+  // ... also long after the backlog showed that nothing could be anchored.
+  expect(acksOf(OUTAGE).filter((a) => a.at > piledUpAt + 1_000).length).toBeGreaterThanOrEqual(100);
 
   // Every message, the outage's included, is anchored exactly once and proven.
   const proofs = await checkProofs(net, url, acked);
@@ -197,10 +194,10 @@ it("keeps acknowledging while the cell chain is unreachable and anchors the back
   expect(new Set(anchors.map((a) => a.root.toLowerCase())).size).toBe(n);
   expect(anchors.reduce((sum, a) => sum + a.count, 0)).toBe(final.logged);
   expect(await anchoredEvents(net, submitter)).toEqual(anchors.map((a) => a.batchId));
-  // Batches whose transaction got through just as the proxy was cut are found on chain and reconciled; all others
-  // were anchored and counted by this RSU.
+  // Every batch is counted once, whether this RSU saw its receipt or found it on chain afterwards (a transaction
+  // that got through just as the proxy was cut is reconciled).
   const reconciled = logs.filter((l) => l.msg === "reconciled a batch anchored before a restart").length;
-  expect(await metric(url, "amc_edge_batches_anchored_total")).toBe(n - reconciled);
+  expect(await metric(url, "amc_edge_batches_anchored_total")).toBe(n);
   expect(logs.filter((l) => l.level === "error")).toEqual([]);
   expect(await metric(url, "amc_edge_queue_depth", 'stage="unanchored"')).toBe(0);
 

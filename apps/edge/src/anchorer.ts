@@ -17,6 +17,8 @@ import {
   ContractFunctionRevertedError,
   encodeFunctionData,
   type Hex,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
   BaseError as ViemBaseError,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
@@ -147,21 +149,23 @@ export class Anchorer {
             error: this.lastError,
             attempt: this.failures,
           });
-        await this.idle(backoffMs(this.failures, 250, 5_000));
+        await this.idle(backoffMs(this.failures, 250, 5_000), false);
         continue;
       }
       if (!worked) await this.idle(this.options.pollIntervalMs ?? 250);
     }
   }
 
-  private idle(ms: number): Promise<void> {
+  /** Sleeps `ms`; a `notify()` (new work) ends the sleep early unless it is a backoff after a chain error. */
+  private idle(ms: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.wake = done;
+      // stop() always ends the sleep.
+      this.wake = wakeable ? done : () => (this.running ? undefined : done());
     });
   }
 
@@ -245,7 +249,7 @@ export class Anchorer {
     const hashes: Hex[] = [];
     for (const raw of raws) hashes.push(await this.client.sendRawTransaction({ serializedTransaction: raw }));
     for (const [i, hash] of hashes.entries()) {
-      const receipt = await this.client.waitForTransactionReceipt({ hash, timeout: 60_000, pollingInterval: 100 });
+      const receipt = await this.receipt(hash);
       const batch = due[i]!;
       if (receipt.status !== "success") {
         // Someone else's view of the sequence differs (e.g. a transaction from before a crash was mined first):
@@ -291,6 +295,8 @@ export class Anchorer {
     if (!log?.transactionHash) throw new AnchorError(`no BatchAnchored log for batch ${batch.batchId}`);
     await this.options.source.markAnchored(batch.batchId, log.transactionHash, Number(onChain.blockNumber));
     this.lastAnchorAt = Date.now();
+    this.options.metrics.inc("amc_edge_batches_anchored_total");
+    this.options.metrics.inc("amc_edge_messages_anchored_total", {}, batch.count);
     this.options.logger.info("reconciled a batch anchored before a restart", {
       batchId: batch.batchId,
       tx: log.transactionHash,
@@ -331,12 +337,21 @@ export class Anchorer {
           ],
         });
         const hash = await this.walletWrite({ address: request.address, data: encodeFunctionData(request) });
-        await this.client.waitForTransactionReceipt({ hash, timeout: 60_000, pollingInterval: 100 });
+        await this.receipt(hash);
         this.options.metrics.inc("amc_edge_events_recorded_total");
         this.options.logger.info("event recorded on the cell chain", { eventId: event.eventId, tx: hash });
       } catch (error) {
-        // Another RSU of the cell recorded it first: that is the consensus working, not a failure.
-        if (revertName(error) !== "EventLedgerAlreadyRecorded") throw error;
+        // Another RSU of the cell recorded it first (maybe between our simulation and our gas estimate): that is
+        // the consensus working, not a failure.
+        const recordedMeanwhile =
+          revertName(error) === "EventLedgerAlreadyRecorded" ||
+          (await this.client.readContract({
+            address: eventLedger,
+            abi: eventLedgerAbi,
+            functionName: "isRecorded",
+            args: [event.eventId],
+          }));
+        if (!recordedMeanwhile) throw error;
       }
     }
     this.events.shift();
@@ -361,7 +376,7 @@ export class Anchorer {
         functionName: "checkpoint",
       });
       const hash = await this.walletWrite({ address: request.address, data: encodeFunctionData(request) });
-      await this.client.waitForTransactionReceipt({ hash, timeout: 60_000, pollingInterval: 100 });
+      await this.receipt(hash);
       this.lastCheckpointCount = count;
       this.options.metrics.inc("amc_edge_checkpoints_total");
       this.options.logger.info("checkpoint sent to main", { anchorCount: count.toString(), tx: hash });
@@ -371,6 +386,24 @@ export class Anchorer {
       this.lastCheckpointCount = count;
     }
     return true;
+  }
+
+  /**
+   * Waits for a receipt: "not found yet" is retried until 60 s have passed, any other error (the chain is down)
+   * is thrown at once, so that the loop's backoff runs and /health reports it (viem's waitForTransactionReceipt
+   * would keep polling through a network outage without saying so).
+   */
+  private async receipt(hash: Hex): Promise<TransactionReceipt> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await this.client.getTransactionReceipt({ hash });
+      } catch (error) {
+        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+        if (Date.now() > deadline) throw new AnchorError(`no receipt for ${hash} after 60 s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Sends a simulated request's call from the RSU account (signed locally; gas from an estimate). */
