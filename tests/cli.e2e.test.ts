@@ -30,7 +30,7 @@ function startUp(): Promise<void> {
     output += chunk;
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`amc up not ready in 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`amc up not ready in 180 s:\n${output}`)), 180_000);
     up?.stdout?.on("data", () => {
       if (output.includes("AMC ready")) {
         clearTimeout(timer);
@@ -48,7 +48,7 @@ const amcJson = async (...args: string[]) => {
   const { stdout } = await run(
     process.execPath,
     [amc, ...args, "--config", config, "--home", join(home, "state"), "--json"],
-    { timeout: 90_000 },
+    { timeout: 240_000 },
   );
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}");
 };
@@ -115,7 +115,7 @@ describe("amc up / status / xchain send / down", () => {
     const gateway = await fetch(`http://127.0.0.1:${topology.services.gateway.port}/v1/governance/members`);
     const body = (await gateway.json()) as { members: unknown[] };
     expect(body.members).toHaveLength(3);
-  }, 150_000);
+  }, 300_000);
 
   it("identity end to end: produce, credential, sale, access grant, presentation, revocation, scrap", async () => {
     const did = async (...args: string[]) => (await amcJson(...args)).did as string;
@@ -194,7 +194,7 @@ describe("amc up / status / xchain send / down", () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     throw new Error("the other chains were not told of the scrapping within 30 s");
-  }, 150_000);
+  }, 300_000);
 
   it("edge on the running platform: a fleet of real vehicles through the RSUs, proofs verified by the CLI", async () => {
     const fleet = await amcJson("fleet", "run", "--vehicles", "4");
@@ -237,7 +237,7 @@ describe("amc up / status / xchain send / down", () => {
       (e: { code: number }) => e,
     );
     expect(refused.code).toBe(3);
-  }, 240_000);
+  }, 360_000);
 
   it("refuses a second `amc up` while one runs, naming the fix", async () => {
     const second = await run(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")]).catch(
@@ -269,5 +269,5 @@ describe("amc up / status / xchain send / down", () => {
       functionName: "received",
     });
     expect(received).toBe(1n);
-  }, 150_000);
+  }, 300_000);
 });
