@@ -22,6 +22,7 @@ import {
   BaseError as ViemBaseError,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import type { ConfirmedEvent } from "./consensus.js";
 
 export type SealedBatch = {
   batchId: number;
@@ -31,17 +32,8 @@ export type SealedBatch = {
   toTime: number;
 };
 
-export type ConfirmedEventRecord = {
-  eventId: Hex;
-  causeCode: number;
-  subCauseCode: number;
-  latitude: number;
-  longitude: number;
-  firstSeen: number;
-  confirmedAt: number;
-  reporters: number;
-  reportsRoot: Hex;
-};
+/** A confirmed event as the EventLedger records it (the consensus's event without its report list). */
+export type ConfirmedEventRecord = Omit<ConfirmedEvent, "reports">;
 
 /** What the anchorer needs from the journal. */
 export type AnchorSource = {

@@ -565,32 +565,22 @@ export class RsuNode {
       reporters: event.reporters,
       source: ours ? "local" : "peer",
     });
+    const { reports: _reports, ...record } = event;
     const frame = sdk.encodeFrame({
       type: "event",
-      eventId: event.eventId,
-      causeCode: event.causeCode,
-      subCauseCode: event.subCauseCode,
-      latitude: event.latitude,
-      longitude: event.longitude,
-      firstSeen: event.firstSeen,
-      confirmedAt: event.confirmedAt,
-      reporters: event.reporters,
+      eventId: record.eventId,
+      causeCode: record.causeCode,
+      subCauseCode: record.subCauseCode,
+      latitude: record.latitude,
+      longitude: record.longitude,
+      firstSeen: record.firstSeen,
+      confirmedAt: record.confirmedAt,
+      reporters: record.reporters,
       cell: this.config.cell,
     });
     for (const session of this.sessions)
       if (session.admitted && session.socket.readyState === WebSocket.OPEN) session.socket.send(frame);
     if (!ours) return;
-    const record: ConfirmedEventRecord = {
-      eventId: event.eventId,
-      causeCode: event.causeCode,
-      subCauseCode: event.subCauseCode,
-      latitude: event.latitude,
-      longitude: event.longitude,
-      firstSeen: event.firstSeen,
-      confirmedAt: event.confirmedAt,
-      reporters: event.reporters,
-      reportsRoot: event.reportsRoot,
-    };
     await this.journal.appendEvent({ eventId: event.eventId, json: stringify(record) });
     this.anchorer.recordEvent(record);
     // Neighbouring cells' RSUs (and our cell's others) learn of it, signed by our DID key.
