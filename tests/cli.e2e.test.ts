@@ -115,6 +115,11 @@ describe("amc up / status / xchain send / down", () => {
     const gateway = await fetch(`http://127.0.0.1:${topology.services.gateway.port}/v1/governance/members`);
     const body = (await gateway.json()) as { members: unknown[] };
     expect(body.members).toHaveLength(3);
+    const edge = (await (await fetch(`http://127.0.0.1:${topology.services.gateway.port}/v1/edge/rsus`)).json()) as {
+      rsus: { name: string; healthy: boolean; health: { cell: string } | null }[];
+    };
+    expect(edge.rsus).toHaveLength(4);
+    expect(edge.rsus.every((r) => r.healthy && r.health?.cell === r.name.split("-")[1])).toBe(true);
   }, 300_000);
 
   it("identity end to end: produce, credential, sale, access grant, presentation, revocation, scrap", async () => {

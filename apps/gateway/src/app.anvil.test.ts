@@ -42,6 +42,15 @@ describe("gateway", () => {
     expect(members[0]?.roles).toHaveLength(1);
   });
 
+  it("lists the RSUs of every edge cell, reporting them unhealthy while none runs", async () => {
+    const { rsus } = (await app.inject({ method: "GET", url: "/v1/edge/rsus" })).json() as {
+      rsus: { name: string; cell: string; ws: string; healthy: boolean }[];
+    };
+    expect(rsus.map((r) => r.name)).toEqual(["rsu-871f18803ffffff-0", "rsu-871f18803ffffff-1"]);
+    expect(rsus[0]?.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v2x$/);
+    expect(rsus.every((r) => r.cell === "871f18803ffffff" && !r.healthy)).toBe(true);
+  });
+
   it("serves its OpenAPI document and the docs UI from the build", async () => {
     const spec = (await app.inject({ method: "GET", url: "/docs/json" })).json() as {
       openapi: string;
@@ -49,7 +58,13 @@ describe("gateway", () => {
     };
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(["/health", "/v1/chains", "/v1/governance/members", "/v1/xchain/{chain}/deliveries/{id}"]),
+      expect.arrayContaining([
+        "/health",
+        "/v1/chains",
+        "/v1/governance/members",
+        "/v1/xchain/{chain}/deliveries/{id}",
+        "/v1/edge/rsus",
+      ]),
     );
     const ui = await app.inject({ method: "GET", url: "/docs/" });
     expect(ui.statusCode).toBe(200);

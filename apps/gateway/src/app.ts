@@ -6,6 +6,7 @@ import {
   findDelivery,
   mainChain,
   publicClientFor,
+  rsuSpecs,
   type Topology,
 } from "@amc/chain";
 import swagger from "@fastify/swagger";
@@ -42,6 +43,7 @@ export async function buildGateway(
         { name: "xchain", description: "cross-chain messages" },
         { name: "identity", description: "did:amc resolution" },
         { name: "credentials", description: "issuing and verifying credentials (W3C VC API)" },
+        { name: "edge", description: "RSUs of the edge cells (docs/edge.md)" },
       ],
     },
   });
@@ -78,6 +80,34 @@ export async function buildGateway(
             validators: chain.validators,
             threshold: chain.threshold,
             contracts: manifest.chains[chain.name]?.contracts ?? {},
+          };
+        }),
+      ),
+    }),
+  );
+
+  app.get(
+    "/v1/edge/rsus",
+    {
+      schema: {
+        tags: ["edge"],
+        summary: "The RSUs of every edge cell with their health (sessions, logged, unanchored batches, chain errors)",
+      },
+    },
+    async () => ({
+      rsus: await Promise.all(
+        rsuSpecs(topology).map(async (rsu) => {
+          const health = await fetch(`${rsu.url}/health`, { signal: AbortSignal.timeout(2_000) })
+            .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined))
+            .catch(() => undefined);
+          return {
+            name: rsu.name,
+            cell: rsu.cell,
+            chain: rsu.chain.name,
+            url: rsu.url,
+            ws: `${rsu.url.replace(/^http/, "ws")}/v2x`,
+            healthy: health !== undefined,
+            health: health ?? null,
           };
         }),
       ),
