@@ -18,7 +18,7 @@ import { createLogger, errorMessage } from "@amc/utils";
 import { certificateDigest, slotsPerPeriod } from "@amc/v2x";
 import { gridDisk } from "h3-js";
 import { RsuNode } from "./rsu.js";
-import { ensureFunded, ensureRsuIdentity, fetchCaChain, rootIsTrusted, rsuKeyResolver } from "./setup.js";
+import { ensureFunded, ensureRsuIdentity, fetchPkiCa, rootIsTrusted, rsuKeyResolver } from "./setup.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -43,9 +43,10 @@ async function main(): Promise<void> {
   const identity = await retry(() => ensureRsuIdentity(topology, manifest, join(dir, "identity.json")));
   await retry(() => ensureFunded(topology, spec.chain, key));
   const pkiUrl = `http://${topology.services.host}:${topology.services.pki.port}`;
-  const caChain = await fetchCaChain(pkiUrl);
-  const root = caChain.at(-1);
-  if (!root || !(await rootIsTrusted(topology, manifest, root)))
+  const ca = await fetchPkiCa(pkiUrl);
+  const { root } = ca;
+  const caChain = [ca.pca, root];
+  if (!(await rootIsTrusted(topology, manifest, root)))
     throw new Error(`the PKI's root certificate is not trusted in main's V2xTrustStore`);
   const ring = new Set(gridDisk(spec.cell, 1));
   const peers = rsuSpecs(topology)
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     },
     revocation: {
       pollIntervalMs: edge.revocationPollMs,
-      slotsPerPeriod: slotsPerPeriod(await pkiSchedule(pkiUrl)),
+      slotsPerPeriod: slotsPerPeriod(ca.schedule),
     },
     checkpointIntervalMs: edge.checkpointIntervalMs,
     admissionTtlMs: edge.admissionTtlMs,
@@ -112,12 +113,6 @@ async function retry<T>(attempt: () => Promise<T>, attempts = 6): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1500 * i));
     }
   }
-}
-
-async function pkiSchedule(pkiUrl: string) {
-  const response = await fetch(`${pkiUrl}/v1/ca`);
-  const body = (await response.json()) as { schedule: { periodSeconds: number; slotSeconds: number; epoch: number } };
-  return body.schedule;
 }
 
 main().catch((error) => {

@@ -443,9 +443,9 @@ export class RsuNode {
     session.inFlight++;
     try {
       const outcome = await this.accept(spdu, session.ticketId, session.ticket);
-      if (outcome.ok) this.ack(session, seq, "accepted", outcome.hash);
+      if (outcome.ok) this.ack(session, seq, "accepted", hexBytes(outcome.messageHash));
       else this.ack(session, seq, outcome.reason);
-      if (outcome.ok && outcome.denm) this.afterDenm(spdu, outcome.hash, session.ticket, outcome.result);
+      if (outcome.ok && outcome.denm) this.afterDenm(spdu, outcome.messageHash, session.ticket, outcome.result);
     } finally {
       this.inFlight--;
       session.inFlight--;
@@ -459,7 +459,7 @@ export class RsuNode {
     ticketId: string,
     ticket: Certificate,
   ): Promise<
-    | { ok: true; hash: Uint8Array; denm: boolean; result: Extract<VerifyResult, { ok: true }> }
+    | { ok: true; messageHash: Hex; denm: boolean; result: Extract<VerifyResult, { ok: true }> }
     | { ok: false; reason: string }
   > {
     // Ieee1609Dot2Data in COER: protocolVersion 3, then the content's CHOICE tag (0x80 unsecuredData).
@@ -486,15 +486,14 @@ export class RsuNode {
     });
     if (logged.status === "replayed") return { ok: false, reason: "replayed" };
     this.metrics.inc("amc_edge_messages_accepted_total");
-    const hash = hexBytes(hashHex);
-    return { ok: true, hash, denm: result.psid === DENM_PSID, result };
+    return { ok: true, messageHash: logged.messageHash, denm: result.psid === DENM_PSID, result };
   }
 
   // ---- events ----
 
   private afterDenm(
     spdu: Uint8Array,
-    hash: Uint8Array,
+    hash: Hex,
     ticket: Certificate,
     result: Extract<VerifyResult, { ok: true }>,
   ): void {
@@ -510,7 +509,7 @@ export class RsuNode {
 
   private reportOf(
     spdu: Uint8Array,
-    hash: Uint8Array,
+    hash: Hex,
     ticket: Certificate,
     result: Extract<VerifyResult, { ok: true }>,
   ): Report | undefined {
@@ -533,7 +532,7 @@ export class RsuNode {
         receivedAt: Date.now(),
         ticket: result.signerDigest,
         slot: slotOf(ticket),
-        messageHash: `0x${Buffer.from(hash).toString("hex")}`,
+        messageHash: hash,
       };
     } catch (error) {
       this.logger.warn("a logged DENM could not be read for consensus", { error: errorMessage(error) });
@@ -721,7 +720,7 @@ export class RsuNode {
     if (!result.ok) return problem(response, 422, "Report refused", `${result.reason}: ${result.detail}`);
     if (result.signerDigest !== ticketId || result.psid !== DENM_PSID)
       return problem(response, 422, "Report refused", "not a DENM signed by this ticket");
-    const report = this.reportOf(spdu, hexBytes(keccak256(spdu)), ticket, result);
+    const report = this.reportOf(spdu, result.messageHash ?? keccak256(spdu), ticket, result);
     if (report) this.onReport(report);
     json(response, 202, { accepted: Boolean(report) });
   }

@@ -34,7 +34,7 @@ import {
   resolveAmc,
 } from "@amc/did";
 import { EnvironmentError, InvalidInputError, readJsonIfExists, sleep, stringify, writeFileAtomic } from "@amc/utils";
-import { type Certificate, CertificateCodec, certificateDigest, toHex } from "@amc/v2x";
+import { type Certificate, certificateDigest, type PkiCa, PkiClient, toHex } from "@amc/v2x";
 import { type Address, type Hex, parseEther } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { z } from "zod";
@@ -108,22 +108,16 @@ export async function ensureFunded(topology: Topology, chain: ChainConfig, key: 
   await client.waitForTransactionReceipt({ hash });
 }
 
-/** The ticket CA chain [PCA, root] from the PKI service; waits for it to come up. */
-export async function fetchCaChain(pkiUrl: string, timeoutMs = 60_000): Promise<Certificate[]> {
+/** The PKI service's CA (root, PCA, schedule; the root digest checked by PkiClient); waits for it to come up. */
+export async function fetchPkiCa(pkiUrl: string, timeoutMs = 60_000): Promise<PkiCa> {
+  const pki = new PkiClient(pkiUrl, { timeoutMs: 3_000 });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const response = await fetch(`${pkiUrl}/v1/ca`, { signal: AbortSignal.timeout(3_000) });
-      if (response.ok) {
-        const body = (await response.json()) as { root?: unknown; pca?: unknown };
-        if (typeof body.root !== "string" || typeof body.pca !== "string")
-          throw new InvalidInputError(`${pkiUrl}/v1/ca did not return {root, pca}`);
-        const decode = (hex: string) =>
-          CertificateCodec.decode(new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex")));
-        return [decode(body.pca), decode(body.root)];
-      }
+      return await pki.ca();
     } catch (error) {
-      if (error instanceof InvalidInputError) throw error;
+      // Not up yet (no answer): wait; a wrong answer is an error at once.
+      if (!(error instanceof EnvironmentError)) throw error;
     }
     if (Date.now() > deadline)
       throw new EnvironmentError(`the PKI service at ${pkiUrl} did not answer /v1/ca`, {
