@@ -62,7 +62,7 @@ export {
   type XChainMessage,
 } from "./message.js";
 export { defaultHome, type PlatformPaths, platformPaths } from "./paths.js";
-export { freePort, isPortFree } from "./ports.js";
+export { freePort, freePortRange, isPortFree } from "./ports.js";
 export {
   type ChainConfig,
   type ChainRole,

@@ -9,7 +9,7 @@ import { deployTopology } from "../deploy.js";
 import { devAccount, devKeyIndex, devPrivateKey } from "../devKeys.js";
 import { type DeploymentManifest, writeManifest } from "../manifest.js";
 import { type PlatformPaths, platformPaths } from "../paths.js";
-import { freePort } from "../ports.js";
+import { freePort, freePortRange } from "../ports.js";
 import { type ChainRole, parseTopology, type Topology } from "../topology.js";
 
 export type LocalNetChain = { name: string; role: ChainRole; h3Cell?: string };
@@ -70,8 +70,13 @@ export async function localTopology(
       relayer: { port: await freePort(), batchSize: options.batchSize ?? 20, pollIntervalMs: 100 },
       validators: { port: await freePort(), pollIntervalMs: 100 },
       pki: { port: await freePort() },
-      // RSUs take basePort, basePort + 1, ...: a free port well below the ephemeral range's top.
-      edge: { basePort: await freePort(), rsusPerCell: 2, batchMaxDelayMs: 500, checkpointIntervalMs: 5_000 },
+      // RSUs take basePort, basePort + 1, ...: below the ephemeral range, so a restart finds them free again.
+      edge: {
+        basePort: await freePortRange(2 * chains.filter((c) => c.role === "edge").length),
+        rsusPerCell: 2,
+        batchMaxDelayMs: 500,
+        checkpointIntervalMs: 5_000,
+      },
     },
   };
   return parseTopology(raw, "test topology");
