@@ -1,5 +1,5 @@
 // The dependency direction of DESIGN.md section 8, checked on every test run rather than hoped for:
-// apps -> sdk -> domain packages -> chain/crypto -> abi -> utils, never back; apps never import apps;
+// apps -> sdk -> domain packages -> store -> chain/crypto -> abi -> utils, never back; apps never import apps;
 // packages never import apps; crypto does no I/O; only packages/abi reads forge output.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -18,10 +18,12 @@ const layerOf = (kind: "packages" | "apps", name: string): number => {
     case "chain":
     case "crypto":
       return 2;
+    case "store":
+      return 3; // infrastructure: off-chain state, built on chain (its indexer) and used by domain packages
     case "sdk":
       return 50;
     default:
-      return 10; // a domain package: did, vc, v2x, store, fl, ...
+      return 10; // a domain package: did, vc, v2x, data, fl, ...
   }
 };
 

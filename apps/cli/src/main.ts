@@ -5,6 +5,7 @@ import { BaseError, errorMessage } from "@amc/utils";
 import { besuGenesisCommand } from "./besu.js";
 import { down, reset, status, xchainSend } from "./commands.js";
 import { vcIssue, vcPresent, vcRevoke, vcVerify } from "./credentials.js";
+import { dataErase, dataGet, dataGrant, dataKeys, dataLog, dataPut, dataRevoke } from "./data.js";
 import { fleetRun, proofVerify } from "./edge.js";
 import {
   didCreate,
@@ -40,6 +41,15 @@ usage:
   amc vc revoke <credential id> --issuer <did> [--status revoked|suspended|active]
   amc vc present --holder <did> --credential <jwt|file> [--challenge c --domain d]
   amc vc verify <jwt|file> [--presentation --challenge c --domain d]   exit code 3 when not verified
+  amc data keys <did>                    an Umbral key for a vehicle (its owner's) or a consumer, published in its DID
+  amc data put --vehicle <did> --kind telemetry --class personal (--file f | --data text) [--region CN]
+                                         the vehicle seals data for its owner and uploads it (anchored on chain)
+  amc data grant --vehicle <did> --to <did> (--template insurer-ubi | --scopes a,b --purpose p --days n)
+                                         the owner consents on chain; the grantee gets an access credential
+  amc data get <objectId> --consent <id> [--out file]   the grantee reads by proxy re-encryption (logged)
+  amc data revoke <consentId>            the owner revokes: the next read fails
+  amc data log --vehicle <did>           who read the vehicle's data, when and why; breach notices
+  amc data erase <objectId>              crypto-shredding: the key is destroyed, the chain keeps the hash
   amc besu genesis <chain> --out <dir> [--fund 0xA,0xB]   Besu QBFT genesis + validator configs (production)
 
   amc proof verify <file|0xmessageHash>  check a V2X message's inclusion proof against the chain (exit 3 if not)
@@ -87,6 +97,19 @@ async function main(argv: string[]): Promise<void> {
       out: { type: "string" },
       fund: { type: "string" },
       vehicles: { type: "string" },
+      vehicle: { type: "string" },
+      kind: { type: "string" },
+      class: { type: "string" },
+      region: { type: "string" },
+      file: { type: "string" },
+      data: { type: "string" },
+      template: { type: "string" },
+      scopes: { type: "string" },
+      purpose: { type: "string" },
+      days: { type: "string" },
+      threshold: { type: "string" },
+      consent: { type: "string" },
+      "retain-days": { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -207,6 +230,47 @@ async function main(argv: string[]): Promise<void> {
       if (sub !== "run")
         throw new BaseError(`unknown command: fleet ${sub ?? ""}`, { fix: "amc fleet run [--vehicles N]" });
       return fleetRun({ ...common, vehicles: values.vehicles });
+    case "data": {
+      const data = {
+        ...common,
+        as: values.as,
+        vehicle: values.vehicle,
+        to: values.to,
+        kind: values.kind,
+        class: values.class,
+        region: values.region,
+        file: values.file,
+        data: values.data,
+        out: values.out,
+        template: values.template,
+        scopes: values.scopes,
+        purpose: values.purpose,
+        days: values.days,
+        threshold: values.threshold,
+        consent: values.consent,
+        credential: values.credential,
+        retainDays: values["retain-days"],
+      };
+      const arg = positionals[2];
+      switch (sub) {
+        case "keys":
+          return dataKeys({ ...data, did: arg });
+        case "put":
+          return dataPut(data);
+        case "get":
+          return dataGet({ ...data, objectId: arg });
+        case "grant":
+          return dataGrant(data);
+        case "revoke":
+          return dataRevoke({ ...data, consentId: arg });
+        case "log":
+          return dataLog({ ...data, vehicle: values.vehicle ?? arg });
+        case "erase":
+          return dataErase({ ...data, objectId: arg });
+        default:
+          throw new BaseError(`unknown command: data ${sub ?? ""}`, { fix: "amc data keys|put|get|grant|revoke|log|erase" });
+      }
+    }
     case "besu":
       if (sub !== "genesis")
         throw new BaseError(`unknown command: besu ${sub ?? ""}`, { fix: "amc besu genesis <chain> --out <dir>" });

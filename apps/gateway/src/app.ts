@@ -14,12 +14,15 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
 import { registerCredentialRoutes } from "./credentials.js";
+import { type DataRoutesOptions, registerDataRoutes } from "./data.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
 import { installProblemHandler } from "./problem.js";
 
 export type GatewayOptions = {
-  /** The platform's state folder: keystore (keys/) and issuer status lists (issuer/) live there. */
+  /** The platform's state folder: keystore (keys/), issuer status lists (issuer/), database (db/), blobs. */
   home: string;
+  /** Data-sharing options (proxies, region, background work); see data.ts. */
+  data?: Omit<DataRoutesOptions, "home">;
 };
 
 export async function buildGateway(
@@ -44,6 +47,7 @@ export async function buildGateway(
         { name: "identity", description: "did:amc resolution" },
         { name: "credentials", description: "issuing and verifying credentials (W3C VC API)" },
         { name: "edge", description: "RSUs of the edge cells (docs/edge.md)" },
+        { name: "data", description: "vault, consents, consented reads, disclosure log, erasure (docs/data-sharing.md)" },
       ],
     },
   });
@@ -177,7 +181,9 @@ export async function buildGateway(
   const identity = identityServices(topology, manifest);
   if (identity) {
     registerIdentityRoutes(app, identity);
-    registerCredentialRoutes(app, topology, manifest, identity, options.home);
+    const credentials = registerCredentialRoutes(app, topology, manifest, identity, options.home);
+    if (main.modules.includes("data"))
+      await registerDataRoutes(app, topology, manifest, identity, credentials, { ...options.data, home: options.home });
   }
 
   return app;

@@ -94,6 +94,14 @@ export type CredentialServices = {
   baseUrl: string;
 };
 
+/** What other route groups reuse: credential verification with this gateway's checks, and DID authentication. */
+export type CredentialCheck = {
+  verifyOptions: VerifyCredentialOptions;
+  /** The caller's DID from `Authorization: DID <jwt>`, or a 401 problem. */
+  authenticate(request: FastifyRequest): Promise<string>;
+  baseUrl: string;
+};
+
 const issueBody = z.object({
   credential: z.looseObject({
     type: z.array(z.string()).min(1),
@@ -143,7 +151,7 @@ export function registerCredentialRoutes(
   manifest: DeploymentManifest,
   identity: IdentityServices,
   home: string,
-): void {
+): CredentialCheck {
   const main = mainChain(topology);
   const client: ChainPublicClient = publicClientFor(main);
   const registry = contractAddress(manifest, main.name, "DIDRegistry");
@@ -481,4 +489,5 @@ export function registerCredentialRoutes(
       };
     },
   );
+  return { verifyOptions, authenticate, baseUrl };
 }

@@ -1,4 +1,5 @@
 // Errors as RFC 9457 problem details (application/problem+json), and zod validation of every body.
+import { DataError } from "@amc/data";
 import { BaseError, InvalidInputError } from "@amc/utils";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { z } from "zod";
@@ -51,6 +52,12 @@ export function installProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ProblemError)
       return sendProblem(reply, error.status, error.title, error.shortMessage, error.extra);
+    if (error instanceof DataError)
+      return sendProblem(reply, error.status, error.code, error.shortMessage, {
+        code: error.code,
+        ...(error.details ? { details: error.details } : {}),
+        ...(error.fix ? { fix: error.fix } : {}),
+      });
     if (error instanceof InvalidInputError) return sendProblem(reply, 400, "Invalid input", error.shortMessage);
     const status =
       typeof error === "object" && error !== null && "statusCode" in error && typeof error.statusCode === "number"

@@ -6,10 +6,14 @@
 import {
   anchorCheckpointsAbi,
   anchorCheckpointsBytecode,
+  consentRegistryAbi,
+  consentRegistryBytecode,
   consortiumAbi,
   consortiumBytecode,
   dataAnchorAbi,
   dataAnchorBytecode,
+  dataLedgerAbi,
+  dataLedgerBytecode,
   didRegistryAbi,
   didRegistryBytecode,
   eventLedgerAbi,
@@ -66,6 +70,8 @@ const bytecodes: Record<ContractName, Hex> = {
   DataAnchor: dataAnchorBytecode,
   EventLedger: eventLedgerBytecode,
   AnchorCheckpoints: anchorCheckpointsBytecode,
+  ConsentRegistry: consentRegistryBytecode,
+  DataLedger: dataLedgerBytecode,
 };
 
 /** Fewest vehicle reports an EventLedger accepts for a confirmed event (docs/edge.md: at least 2). */
@@ -89,6 +95,9 @@ function moduleContracts(module: ChainConfig["modules"][number], role: ChainConf
       // (docs/edge.md). Side chains have no RSUs.
       if (role === "main") return ["AnchorCheckpoints"];
       return role === "edge" ? ["DataAnchor", "EventLedger"] : [];
+    case "data":
+      // Consents and the vault ledger live on main only (topology validation refuses the module elsewhere).
+      return role === "main" ? ["ConsentRegistry", "DataLedger"] : [];
   }
 }
 
@@ -211,6 +220,10 @@ function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<Con
       abi: anchorCheckpointsAbi,
       args: [addresses.Mailbox, addresses.DataAnchor],
     });
+  if (contracts.includes("ConsentRegistry"))
+    calls.push({ contract: "ConsentRegistry", abi: consentRegistryAbi, args: [addresses.DIDRegistry] });
+  if (contracts.includes("DataLedger"))
+    calls.push({ contract: "DataLedger", abi: dataLedgerAbi, args: [addresses.Consortium] });
   return calls;
 }
 

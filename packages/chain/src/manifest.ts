@@ -22,6 +22,8 @@ export const contractNames = [
   "DataAnchor",
   "EventLedger",
   "AnchorCheckpoints",
+  "ConsentRegistry",
+  "DataLedger",
 ] as const;
 export type ContractName = (typeof contractNames)[number];
 

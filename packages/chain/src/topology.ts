@@ -11,8 +11,11 @@ import { z } from "zod";
 export const chainRoles = ["main", "side", "edge"] as const;
 export type ChainRole = (typeof chainRoles)[number];
 
-/** Contract modules a chain can carry; each maps to the contracts that deploy.ts puts on it. */
-export const moduleNames = ["xchain", "governance", "identity", "edge"] as const;
+/**
+ * Contract modules a chain can carry; each maps to the contracts that deploy.ts puts on it. `data` (ConsentRegistry,
+ * DataLedger; docs/data-sharing.md) lives on the main chain only, beside the DID registry and the consortium it reads.
+ */
+export const moduleNames = ["xchain", "governance", "identity", "edge", "data"] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 /** Consortium roles known to the governance contract (keccak256 of the name on chain). */
@@ -75,6 +78,24 @@ const chainSchema = z
       ctx.addIssue({ code: "custom", message: "only the main chain carries governance" });
     if (!chain.modules.includes("xchain"))
       ctx.addIssue({ code: "custom", message: "every chain carries the xchain module (Mailbox)" });
+    if (chain.modules.includes("data")) {
+      if (chain.role !== "main")
+        ctx.addIssue({
+          code: "custom",
+          message: "only the main chain carries the data module (ConsentRegistry and DataLedger)",
+        });
+      else
+        for (const needed of ["identity", "governance"] as const)
+          if (!chain.modules.includes(needed))
+            ctx.addIssue({
+              code: "custom",
+              message: `the data module needs the ${needed} module on the main chain: ${
+                needed === "identity"
+                  ? "ConsentRegistry checks consents against the DIDRegistry"
+                  : "DataLedger's writers are the Consortium's members"
+              }`,
+            });
+    }
     if (chain.role === "side" && chain.modules.includes("edge"))
       ctx.addIssue({
         code: "custom",

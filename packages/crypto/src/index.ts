@@ -11,3 +11,5 @@ export {
   verifyMerkleMultiProof,
   verifyMerkleProof,
 } from "./merkle.js";
+export * from "./privacy/index.js";
+export * as umbral from "./umbral/index.js";

@@ -11,9 +11,10 @@ import type { PrivateJwk } from "./auth.js";
 import { parseDid } from "./did.js";
 import { jwkThumbprint, type Relationship, relationships } from "./document.js";
 
+// P-256 keys sign (ES256); secp256k1 keys serve as keyAgreement keys (Umbral proxy re-encryption, data sharing).
 const privateJwkSchema = z.object({
   kty: z.literal("EC"),
-  crv: z.literal("P-256"),
+  crv: z.enum(["P-256", "secp256k1"]),
   x: z.string(),
   y: z.string(),
   d: z.string(),
@@ -56,10 +57,10 @@ export class Keystore {
     return raw === undefined ? undefined : entrySchema.parse(raw);
   }
 
-  /** The newest unrevoked key of `did` for `relationship`. */
-  key(did: string, relationship: Relationship): StoredKey | undefined {
+  /** The newest unrevoked key of `did` for `relationship` (on `curve`, default P-256). */
+  key(did: string, relationship: Relationship, curve: "P-256" | "secp256k1" = "P-256"): StoredKey | undefined {
     return this.get(did)
-      ?.keys.filter((k) => k.relationship === relationship && !k.revoked)
+      ?.keys.filter((k) => k.relationship === relationship && !k.revoked && k.privateJwk.crv === curve)
       .at(-1);
   }
 

@@ -124,6 +124,11 @@ export const accessGrantSubjectSchema = z.object({
     .min(1),
   purpose: z.string().min(1),
   expiry: dateTimeSchema,
+  /** The ConsentRegistry id of the on-chain consent with the same terms (data sharing, docs/data-sharing.md). */
+  consent: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/, "a consent id is a 0x-prefixed lowercase 32-byte hex value")
+    .optional(),
 });
 
 export const consortiumMembershipSubjectSchema = z.object({

@@ -1,0 +1,43 @@
+// Chain writes of the data service, one at a time from its custodian account: each simulates first (a refusal
+// surfaces as the contract's custom error before gas is spent), then waits for its receipt. Serialising keeps the
+// account's nonces in order without a nonce manager; the service batches what it anchors, so one writer suffices.
+import type { ChainPublicClient, ChainWalletClient } from "@amc/chain";
+import { BaseError } from "@amc/utils";
+import type { Abi, Address, Hex, TransactionReceipt } from "viem";
+
+export class ChainWriter {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly client: ChainPublicClient,
+    readonly wallet: ChainWalletClient,
+  ) {}
+
+  get account(): Address {
+    return this.wallet.account.address;
+  }
+
+  write(call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }): Promise<TransactionReceipt> {
+    const run = async () => {
+      const { request } = await this.client.simulateContract({ ...call, account: this.wallet.account } as never);
+      const hash: Hex = await this.wallet.writeContract(request as never);
+      const receipt = await this.client.waitForTransactionReceipt({ hash, timeout: 60_000 });
+      if (receipt.status !== "success") throw new BaseError(`${call.functionName} reverted in ${hash}`);
+      return receipt;
+    };
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** The custom error name of a reverted simulation (e.g. "ConsentRegistryAlreadyGranted"), if any. */
+export function revertName(error: unknown): string | undefined {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    const data = (current as { data?: { errorName?: string } }).data;
+    if (data?.errorName) return data.errorName;
+    current = current.cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,256 @@
+// Data sharing end to end on a real anvil chain through the gateway's HTTP API (docs/data-sharing.md): a vehicle
+// uploads a sealed object, the owner consents to an insurer on chain, the insurer reads it by proxy re-encryption
+// and decrypts it, the owner sees the read in the disclosure log (anchored on chain), revokes, and the next read
+// fails; erasure, retention, regions, breach notices, data requests and a sale that voids consents.
+import { consentRegistryAbi, dataLedgerAbi } from "@amc/abi";
+import { contractAddress, devPrivateKey, publicClientFor, walletClientFor } from "@amc/chain";
+import { buildMerkleTree } from "@amc/crypto";
+import { didId, openAsOwner } from "@amc/data";
+import { transferVehicle } from "@amc/did";
+import { DataClient, GatewayError } from "@amc/sdk";
+import { type Hex, hexToBytes } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DataBed, startDataBed, type Vehicle } from "./support/data.js";
+
+let bed: DataBed;
+let car: Vehicle;
+beforeAll(async () => {
+  bed = await startDataBed();
+  car = await bed.newVehicle("WVWZZZ1KZ6W000001");
+}, 180_000);
+afterAll(async () => bed?.stop());
+
+const telemetry = { speedKmh: [52, 54, 57, 61], harshBrakes: 1, odometerKm: 12_345.6 };
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+async function upload(vehicle: Vehicle, data: unknown, meta: Partial<{ kind: string; dataClass: "general" | "personal" | "sensitive" | "important"; region: string; retainUntil: number }> = {}) {
+  const body = DataClient.sealAndSign({
+    meta: {
+      subject: vehicle.did,
+      kind: meta.kind ?? "telemetry",
+      dataClass: meta.dataClass ?? "personal",
+      region: meta.region ?? "CN-31",
+      createdAt: bed.now(),
+      contentType: "application/json",
+      ...(meta.retainUntil ? { retainUntil: meta.retainUntil } : {}),
+    },
+    data: bytes(data),
+    ownerUmbralPk: (await import("@amc/data")).umbralPublicKey(bed.ownerUmbralSk),
+    vehicleKey: vehicle.obu,
+  });
+  return { body, stored: await bed.api.upload(body) };
+}
+
+async function grant(vehicle: Vehicle, scopes = ["telemetry", "driving_behaviour"], purpose = "usage-based insurance pricing", days = 365) {
+  const validUntil = bed.now() + days * 86400;
+  const consent = await bed.api.grant({
+    owner: bed.owner,
+    terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes, purpose, validFrom: bed.now() - 10, validUntil },
+    delegatingSk: bed.ownerUmbralSk,
+    receivingPk: (await import("@amc/data")).umbralPublicKey(bed.insurer.umbralSk),
+  });
+  const credential = await bed.issueGrant({
+    issuer: bed.ownerDid,
+    grantee: bed.insurer.did,
+    vehicle: vehicle.did,
+    scopes,
+    purpose,
+    expiry: validUntil,
+    consent: consent.consentId,
+  });
+  return { consent, credential };
+}
+
+const read = (objectId: Hex, consentId: Hex, credential: string, consumer = bed.insurer, purpose = "usage-based insurance pricing") =>
+  bed.api.read({ consumer, receivingSk: consumer.umbralSk, objectId, consentId, purpose, credential });
+
+async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GatewayError);
+  return error as GatewayError;
+}
+
+describe("data sharing under consent (real anvil, real HTTP)", () => {
+  it("upload → consent → re-encrypted read → disclosure log → revoke → the next read fails", async () => {
+    const client = publicClientFor(bed.net.topology.chains[0]!);
+    const ledger = contractAddress(bed.net.manifest, "main", "DataLedger");
+    const registry = contractAddress(bed.net.manifest, "main", "ConsentRegistry");
+
+    const { body, stored } = await upload(car, telemetry);
+    expect(stored).toMatchObject({ created: true, subject: car.did, kind: "telemetry", dataClass: "personal" });
+    // The same upload again is the same object.
+    expect((await bed.api.upload(body)).created).toBe(false);
+    // The platform holds only ciphertext: no plaintext byte pattern in what it stored.
+    const blob = await bed.routes.service.store.query<{ blob: string }>("select blob from vault_objects where object_id = $1", [stored.objectId]);
+    expect(blob.rows[0]?.blob).toMatch(/^[0-9a-f]{64}$/);
+
+    // Anchored: the salted hash is on chain.
+    expect(await bed.routes.service.anchorPending()).toMatchObject({ objects: 1 });
+    const onChain = await client.readContract({ address: ledger, abi: dataLedgerAbi, functionName: "object", args: [stored.objectId as Hex] });
+    expect(JSON.stringify(onChain, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toContain(stored.saltedHash);
+
+    // No consent yet: the insurer is refused even with a credential the owner issued.
+    const { consent, credential } = await grant(car);
+    expect(consent.status).toBe("active");
+    expect(await client.readContract({ address: registry, abi: consentRegistryAbi, functionName: "isValid", args: [consent.consentId as Hex] })).toBe(true);
+
+    const result = await read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt);
+    expect(JSON.parse(new TextDecoder().decode(result.data))).toEqual(telemetry);
+    expect(result.validFragments).toBe(3);
+    expect(result.disclosure.seq).toBe(0);
+
+    // The owner sees who read what, when and why.
+    const log = await bed.api.disclosures(bed.owner, car.did);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ consumer: bed.insurer.did, objectId: stored.objectId, purpose: "usage-based insurance pricing", consentId: consent.consentId });
+
+    // The log's root is anchored and recomputable from the owner's listing.
+    const anchored = await bed.routes.service.anchorDisclosures();
+    expect(anchored).toBeDefined();
+    const tree = buildMerkleTree([log[0]!.leaf as Hex], { sortLeaves: false });
+    expect(anchored?.root).toBe(tree.root);
+
+    // Revoke (owner-signed, relayed): the chain says no, the proxies dropped their fragments, the read fails.
+    const revoked = await bed.api.revoke(bed.owner, consent.consentId as Hex);
+    expect(revoked.status).toBe("revoked");
+    expect(await client.readContract({ address: registry, abi: consentRegistryAbi, functionName: "isValid", args: [consent.consentId as Hex] })).toBe(false);
+    const refused = await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt));
+    expect(refused.status).toBe(403);
+    expect(refused.code).toBe("no_consent");
+    // The refused read is not in the log.
+    expect(await bed.api.disclosures(bed.owner, car.did)).toHaveLength(1);
+  });
+
+  it("refuses readers outside the consent: another DID, another kind, another purpose, a forged credential", async () => {
+    const { stored } = await upload(car, { lat: 31.23, lon: 121.47 }, { kind: "location" });
+    const tele = await upload(car, { rpm: 2100 });
+    const { consent, credential } = await grant(car, ["telemetry"]);
+    // A stranger replays the insurer's credential.
+    expect((await refusal(read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt, bed.stranger))).code).toBe("credential_rejected");
+    // Location is not granted.
+    expect((await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt))).status).toBe(403);
+    // Another purpose than consented.
+    expect((await refusal(read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt, bed.insurer, "marketing"))).code).toBe("no_consent");
+    // A credential issued by someone who does not control the vehicle.
+    const forged = await bed.issueGrant({ issuer: bed.stranger, grantee: bed.insurer.did, vehicle: car.did, scopes: ["telemetry"], purpose: "usage-based insurance pricing", expiry: bed.now() + 3600 }).catch((e: Error) => e);
+    expect(forged).toBeInstanceOf(Error);
+    // And the granted read works.
+    const ok = await read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt);
+    expect(JSON.parse(new TextDecoder().decode(ok.data))).toEqual({ rpm: 2100 });
+  });
+
+  it("an expired consent no longer covers reads", async () => {
+    const { stored } = await upload(car, { soc: 81 }, { kind: "battery" });
+    const { consent, credential } = await grant(car, ["battery"], "usage-based insurance pricing", 1);
+    await read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt);
+    bed.clock.offset += 2 * 86400;
+    try {
+      expect((await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt))).status).toBe(403);
+    } finally {
+      bed.clock.offset -= 2 * 86400;
+    }
+  });
+
+  it("erasure shreds the key: nothing can open the object afterwards, the chain still proves it existed", async () => {
+    const { body, stored } = await upload(car, { trip: "home → work" }, { kind: "location", dataClass: "sensitive" });
+    // Before erasure the owner can open it with the vehicle's data key.
+    expect(new TextDecoder().decode(openAsOwner(bed.ownerUmbralSk, hexToBytes(body.capsule as Hex), (await import("@amc/data")).fromUpload(body)))).toContain("home");
+    const { consent, credential } = await grant(car, ["location"]);
+    await bed.routes.service.anchorPending();
+    const erased = await bed.api.erase(bed.owner, stored.objectId as Hex);
+    expect(erased.eraseReason).toBe("owner_request");
+    const gone = await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt));
+    expect(gone.status).toBe(410);
+    const row = await bed.routes.service.store.query<{ capsule: unknown; wrapped_key: unknown; blob: unknown }>(
+      "select capsule, wrapped_key, blob from vault_objects where object_id = $1",
+      [stored.objectId],
+    );
+    expect(row.rows[0]).toEqual({ capsule: null, wrapped_key: null, blob: null });
+    // The erasure is on chain next to the salted hash.
+    await bed.routes.service.anchorPending();
+    const client = publicClientFor(bed.net.topology.chains[0]!);
+    const record = (await client.readContract({
+      address: contractAddress(bed.net.manifest, "main", "DataLedger"),
+      abi: dataLedgerAbi,
+      functionName: "object",
+      args: [stored.objectId as Hex],
+    })) as { erasedAt: bigint; saltedHash: Hex };
+    expect(record.erasedAt).toBeGreaterThan(0n);
+    expect(record.saltedHash).toBe(stored.saltedHash);
+  });
+
+  it("keeps important data in its country and erases what outlives its retention", async () => {
+    const abroad = await refusal(upload(car, { map: "tiles" }, { dataClass: "important", region: "DE-BB" }).then((r) => r.stored));
+    expect(abroad.code).toBe("region_refused");
+    const home = await upload(car, { map: "tiles" }, { dataClass: "important", region: "CN-11" });
+    expect(home.stored.dataClass).toBe("important");
+    const tooLong = await refusal(upload(car, { x: 1 }, { dataClass: "sensitive", retainUntil: bed.now() + 400 * 86400 }).then((r) => r.stored));
+    expect(tooLong.status).toBe(400);
+    const short = await upload(car, { x: 2 }, { retainUntil: bed.now() + 60 });
+    bed.clock.offset += 120;
+    try {
+      const erased = await bed.routes.service.sweepRetention();
+      expect(erased).toContain(short.stored.objectId);
+      expect((await bed.routes.service.object(short.stored.objectId)).eraseReason).toBe("retention_expiry");
+    } finally {
+      bed.clock.offset -= 120;
+    }
+  });
+
+  it("a breach notifies every affected owner, and the incident is on chain", async () => {
+    const a = await upload(car, { n: 1 });
+    const other = await bed.newVehicle("WVWZZZ1KZ6W000002");
+    const b = await upload(other, { n: 2 });
+    const response = await fetch(`${bed.base}/v1/data/incidents`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${bed.routes.adminToken}` },
+      body: JSON.stringify({ title: "Backup exposed", description: "An encrypted backup was publicly readable for 2 h.", detectedAt: bed.now(), objectIds: [a.stored.objectId, b.stored.objectId] }),
+    });
+    expect(response.status).toBe(201);
+    const incident = (await response.json()) as { incidentId: Hex; notifiedOwners: number; tx: Hex };
+    expect(incident.notifiedOwners).toBe(2);
+    for (const vehicle of [car, other]) {
+      const notices = await bed.api.notifications(bed.owner, vehicle.did);
+      expect(notices.map((n) => n.incidentId)).toContain(incident.incidentId);
+    }
+    // Without the admin token: refused.
+    const anonymous = await fetch(`${bed.base}/v1/data/incidents`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("data requests: owners opt in with a consent matching the request", async () => {
+    const now = bed.now();
+    const request = await bed.api.createRequest(bed.insurer, { kinds: ["driving_behaviour"], purpose: "study of harsh braking", validFrom: now, validUntil: now + 30 * 86400, price: "1000000000000000000", maxParticipants: 10 });
+    const vehicle = await bed.newVehicle("WVWZZZ1KZ6W000003");
+    const receivingPk = (await import("@amc/data")).umbralPublicKey(bed.insurer.umbralSk);
+    // An opt-in that widens the request is refused.
+    const widened = await refusal(
+      bed.api.grant({ owner: bed.owner, terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes: ["driving_behaviour", "location"], purpose: "study of harsh braking", validFrom: now, validUntil: now + 30 * 86400 }, delegatingSk: bed.ownerUmbralSk, receivingPk, requestId: request.requestId }),
+    );
+    expect(widened.status).toBe(400);
+    const joined = await bed.api.grant({ owner: bed.owner, terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes: ["driving_behaviour"], purpose: "study of harsh braking", validFrom: now, validUntil: now + 30 * 86400 }, delegatingSk: bed.ownerUmbralSk, receivingPk, requestId: request.requestId });
+    expect(joined.requestId).toBe(request.requestId);
+    const listed = (await bed.api.requests("open")) as { requestId: string; participants: { subject: string }[] }[];
+    expect(listed.find((r) => r.requestId === request.requestId)?.participants.map((p) => p.subject)).toEqual([vehicle.did]);
+  });
+
+  it("a sale voids the previous owner's consents, and only the owner may list or erase", async () => {
+    const vehicle = await bed.newVehicle("WVWZZZ1KZ6W000004");
+    const { stored } = await upload(vehicle, { v: 1 });
+    const { consent, credential } = await grant(vehicle, ["telemetry"]);
+    await read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt);
+    // A stranger cannot list the owner's log or erase.
+    const stranger = privateKeyToAccount(devPrivateKey(9));
+    expect((await refusal(bed.api.disclosures(stranger, vehicle.did))).status).toBe(403);
+    expect((await refusal(bed.api.erase(stranger, stored.objectId as Hex))).status).toBe(403);
+    // The owner sells the car: the consent they signed no longer covers reads.
+    const main = bed.net.topology.chains[0]!;
+    const lifecycle = contractAddress(bed.net.manifest, "main", "VehicleLifecycle");
+    await transferVehicle({ wallet: walletClientFor(main, devPrivateKey(7)), client: publicClientFor(main), lifecycle }, { id: didId(vehicle.did), to: stranger.address });
+    expect((await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt))).status).toBe(403);
+  });
+});
