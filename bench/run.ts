@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark prints our figure beside its reference measured in the same run, and the
 // ratio. Nothing here asserts a wall-clock time; the figures go into issue notes and reviews.
+import { consentedReads } from "./data.bench.js";
 import { didResolution } from "./did.bench.js";
 import { edgeRsu } from "./edge.bench.js";
 import { itsCodec } from "./its.bench.js";
@@ -29,4 +30,5 @@ for (const row of await itsCodec()) print(row);
 for (const row of await v2xVerify()) print(row);
 for (const row of await merkleBuild(quick ? [10_000] : [10_000, 100_000])) print(row);
 for (const row of await edgeRsu({ quick })) print(row);
+for (const row of await consentedReads({ quick })) print(row);
 console.log(`\n${rows.length} benchmarks done`);

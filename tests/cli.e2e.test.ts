@@ -244,6 +244,46 @@ describe("amc up / status / xchain send / down", () => {
     expect(refused.code).toBe(3);
   }, 360_000);
 
+  it("data sharing on the running platform: put, grant, get, log, revoke (next get fails), erase", async () => {
+    const vehicle = (await amcJson("vehicle", "produce", "--vin", "WVWZZZ1KZ6W555555")).did as string;
+    await amcJson("vehicle", "transfer", vehicle, "--to", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
+    const insurer = (await amcJson("did", "create", "--type", "organisation", "--as", "dev:3")).did as string;
+    expect((await amcJson("data", "keys", vehicle)).created).toBe(true);
+    expect((await amcJson("data", "keys", insurer)).created).toBe(true);
+    const stored = await amcJson(
+      "data",
+      "put",
+      "--vehicle",
+      vehicle,
+      "--kind",
+      "telemetry",
+      "--class",
+      "personal",
+      "--data",
+      '{"speedKmh":52}',
+    );
+    expect(stored).toMatchObject({ created: true, kind: "telemetry", dataClass: "personal" });
+    const consent = await amcJson("data", "grant", "--vehicle", vehicle, "--to", insurer, "--template", "insurer-ubi");
+    expect(consent).toMatchObject({ status: "active", grantee: insurer, scopes: ["telemetry", "driving_behaviour"] });
+    const read = await amcJson("data", "get", stored.objectId, "--consent", consent.consentId);
+    expect(JSON.parse(read.data)).toEqual({ speedKmh: 52 });
+    expect(read.validFragments).toBeGreaterThanOrEqual(2);
+    const log = await amcJson("data", "log", "--vehicle", vehicle);
+    expect(log.disclosures).toEqual([
+      expect.objectContaining({ consumer: insurer, objectId: stored.objectId, consentId: consent.consentId }),
+    ]);
+    expect((await amcJson("data", "revoke", consent.consentId)).status).toBe("revoked");
+    const refused = await amcJson("data", "get", stored.objectId, "--consent", consent.consentId).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/revoked/);
+    expect((await amcJson("data", "erase", stored.objectId)).eraseReason).toBe("owner_request");
+    // Still exactly one read in the log: the refused one was not delivered.
+    expect((await amcJson("data", "log", "--vehicle", vehicle)).disclosures).toHaveLength(1);
+  }, 240_000);
+
   it("refuses a second `amc up` while one runs, naming the fix", async () => {
     const second = await run(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")]).catch(
       (e) => e,

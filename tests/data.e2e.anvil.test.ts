@@ -24,7 +24,16 @@ afterAll(async () => bed?.stop());
 const telemetry = { speedKmh: [52, 54, 57, 61], harshBrakes: 1, odometerKm: 12_345.6 };
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-async function upload(vehicle: Vehicle, data: unknown, meta: Partial<{ kind: string; dataClass: "general" | "personal" | "sensitive" | "important"; region: string; retainUntil: number }> = {}) {
+async function upload(
+  vehicle: Vehicle,
+  data: unknown,
+  meta: Partial<{
+    kind: string;
+    dataClass: "general" | "personal" | "sensitive" | "important";
+    region: string;
+    retainUntil: number;
+  }> = {},
+) {
   const body = DataClient.sealAndSign({
     meta: {
       subject: vehicle.did,
@@ -42,7 +51,12 @@ async function upload(vehicle: Vehicle, data: unknown, meta: Partial<{ kind: str
   return { body, stored: await bed.api.upload(body) };
 }
 
-async function grant(vehicle: Vehicle, scopes = ["telemetry", "driving_behaviour"], purpose = "usage-based insurance pricing", days = 365) {
+async function grant(
+  vehicle: Vehicle,
+  scopes = ["telemetry", "driving_behaviour"],
+  purpose = "usage-based insurance pricing",
+  days = 365,
+) {
   const validUntil = bed.now() + days * 86400;
   const consent = await bed.api.grant({
     owner: bed.owner,
@@ -62,8 +76,13 @@ async function grant(vehicle: Vehicle, scopes = ["telemetry", "driving_behaviour
   return { consent, credential };
 }
 
-const read = (objectId: Hex, consentId: Hex, credential: string, consumer = bed.insurer, purpose = "usage-based insurance pricing") =>
-  bed.api.read({ consumer, receivingSk: consumer.umbralSk, objectId, consentId, purpose, credential });
+const read = (
+  objectId: Hex,
+  consentId: Hex,
+  credential: string,
+  consumer = bed.insurer,
+  purpose = "usage-based insurance pricing",
+) => bed.api.read({ consumer, receivingSk: consumer.umbralSk, objectId, consentId, purpose, credential });
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
   const error = await promise.then(
@@ -85,18 +104,33 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     // The same upload again is the same object.
     expect((await bed.api.upload(body)).created).toBe(false);
     // The platform holds only ciphertext: no plaintext byte pattern in what it stored.
-    const blob = await bed.routes.service.store.query<{ blob: string }>("select blob from vault_objects where object_id = $1", [stored.objectId]);
+    const blob = await bed.routes.service.store.query<{ blob: string }>(
+      "select blob from vault_objects where object_id = $1",
+      [stored.objectId],
+    );
     expect(blob.rows[0]?.blob).toMatch(/^[0-9a-f]{64}$/);
 
     // Anchored: the salted hash is on chain.
     expect(await bed.routes.service.anchorPending()).toMatchObject({ objects: 1 });
-    const onChain = await client.readContract({ address: ledger, abi: dataLedgerAbi, functionName: "object", args: [stored.objectId as Hex] });
+    const onChain = await client.readContract({
+      address: ledger,
+      abi: dataLedgerAbi,
+      functionName: "object",
+      args: [stored.objectId as Hex],
+    });
     expect(JSON.stringify(onChain, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toContain(stored.saltedHash);
 
     // No consent yet: the insurer is refused even with a credential the owner issued.
     const { consent, credential } = await grant(car);
     expect(consent.status).toBe("active");
-    expect(await client.readContract({ address: registry, abi: consentRegistryAbi, functionName: "isValid", args: [consent.consentId as Hex] })).toBe(true);
+    expect(
+      await client.readContract({
+        address: registry,
+        abi: consentRegistryAbi,
+        functionName: "isValid",
+        args: [consent.consentId as Hex],
+      }),
+    ).toBe(true);
 
     const result = await read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt);
     expect(JSON.parse(new TextDecoder().decode(result.data))).toEqual(telemetry);
@@ -106,7 +140,12 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     // The owner sees who read what, when and why.
     const log = await bed.api.disclosures(bed.owner, car.did);
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ consumer: bed.insurer.did, objectId: stored.objectId, purpose: "usage-based insurance pricing", consentId: consent.consentId });
+    expect(log[0]).toMatchObject({
+      consumer: bed.insurer.did,
+      objectId: stored.objectId,
+      purpose: "usage-based insurance pricing",
+      consentId: consent.consentId,
+    });
 
     // The log's root is anchored and recomputable from the owner's listing.
     const anchored = await bed.routes.service.anchorDisclosures();
@@ -117,7 +156,14 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     // Revoke (owner-signed, relayed): the chain says no, the proxies dropped their fragments, the read fails.
     const revoked = await bed.api.revoke(bed.owner, consent.consentId as Hex);
     expect(revoked.status).toBe("revoked");
-    expect(await client.readContract({ address: registry, abi: consentRegistryAbi, functionName: "isValid", args: [consent.consentId as Hex] })).toBe(false);
+    expect(
+      await client.readContract({
+        address: registry,
+        abi: consentRegistryAbi,
+        functionName: "isValid",
+        args: [consent.consentId as Hex],
+      }),
+    ).toBe(false);
     const refused = await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt));
     expect(refused.status).toBe(403);
     expect(refused.code).toBe("no_consent");
@@ -130,13 +176,30 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     const tele = await upload(car, { rpm: 2100 });
     const { consent, credential } = await grant(car, ["telemetry"]);
     // A stranger replays the insurer's credential.
-    expect((await refusal(read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt, bed.stranger))).code).toBe("credential_rejected");
+    expect(
+      (await refusal(read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt, bed.stranger))).code,
+    ).toBe("credential_rejected");
     // Location is not granted.
     expect((await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt))).status).toBe(403);
     // Another purpose than consented.
-    expect((await refusal(read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt, bed.insurer, "marketing"))).code).toBe("no_consent");
+    expect(
+      (
+        await refusal(
+          read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt, bed.insurer, "marketing"),
+        )
+      ).code,
+    ).toBe("no_consent");
     // A credential issued by someone who does not control the vehicle.
-    const forged = await bed.issueGrant({ issuer: bed.stranger, grantee: bed.insurer.did, vehicle: car.did, scopes: ["telemetry"], purpose: "usage-based insurance pricing", expiry: bed.now() + 3600 }).catch((e: Error) => e);
+    const forged = await bed
+      .issueGrant({
+        issuer: bed.stranger,
+        grantee: bed.insurer.did,
+        vehicle: car.did,
+        scopes: ["telemetry"],
+        purpose: "usage-based insurance pricing",
+        expiry: bed.now() + 3600,
+      })
+      .catch((e: Error) => e);
     expect(forged).toBeInstanceOf(Error);
     // And the granted read works.
     const ok = await read(tele.stored.objectId as Hex, consent.consentId as Hex, credential.jwt);
@@ -158,7 +221,11 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
   it("erasure shreds the key: nothing can open the object afterwards, the chain still proves it existed", async () => {
     const { body, stored } = await upload(car, { trip: "home → work" }, { kind: "location", dataClass: "sensitive" });
     // Before erasure the owner can open it with the vehicle's data key.
-    expect(new TextDecoder().decode(openAsOwner(bed.ownerUmbralSk, hexToBytes(body.capsule as Hex), (await import("@amc/data")).fromUpload(body)))).toContain("home");
+    expect(
+      new TextDecoder().decode(
+        openAsOwner(bed.ownerUmbralSk, hexToBytes(body.capsule as Hex), (await import("@amc/data")).fromUpload(body)),
+      ),
+    ).toContain("home");
     const { consent, credential } = await grant(car, ["location"]);
     await bed.routes.service.anchorPending();
     const erased = await bed.api.erase(bed.owner, stored.objectId as Hex);
@@ -184,11 +251,15 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
   });
 
   it("keeps important data in its country and erases what outlives its retention", async () => {
-    const abroad = await refusal(upload(car, { map: "tiles" }, { dataClass: "important", region: "DE-BB" }).then((r) => r.stored));
+    const abroad = await refusal(
+      upload(car, { map: "tiles" }, { dataClass: "important", region: "DE-BB" }).then((r) => r.stored),
+    );
     expect(abroad.code).toBe("region_refused");
     const home = await upload(car, { map: "tiles" }, { dataClass: "important", region: "CN-11" });
     expect(home.stored.dataClass).toBe("important");
-    const tooLong = await refusal(upload(car, { x: 1 }, { dataClass: "sensitive", retainUntil: bed.now() + 400 * 86400 }).then((r) => r.stored));
+    const tooLong = await refusal(
+      upload(car, { x: 1 }, { dataClass: "sensitive", retainUntil: bed.now() + 400 * 86400 }).then((r) => r.stored),
+    );
     expect(tooLong.status).toBe(400);
     const short = await upload(car, { x: 2 }, { retainUntil: bed.now() + 60 });
     bed.clock.offset += 120;
@@ -208,7 +279,12 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     const response = await fetch(`${bed.base}/v1/data/incidents`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${bed.routes.adminToken}` },
-      body: JSON.stringify({ title: "Backup exposed", description: "An encrypted backup was publicly readable for 2 h.", detectedAt: bed.now(), objectIds: [a.stored.objectId, b.stored.objectId] }),
+      body: JSON.stringify({
+        title: "Backup exposed",
+        description: "An encrypted backup was publicly readable for 2 h.",
+        detectedAt: bed.now(),
+        objectIds: [a.stored.objectId, b.stored.objectId],
+      }),
     });
     expect(response.status).toBe(201);
     const incident = (await response.json()) as { incidentId: Hex; notifiedOwners: number; tx: Hex };
@@ -218,24 +294,63 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
       expect(notices.map((n) => n.incidentId)).toContain(incident.incidentId);
     }
     // Without the admin token: refused.
-    const anonymous = await fetch(`${bed.base}/v1/data/incidents`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const anonymous = await fetch(`${bed.base}/v1/data/incidents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(anonymous.status).toBe(401);
   });
 
   it("data requests: owners opt in with a consent matching the request", async () => {
     const now = bed.now();
-    const request = await bed.api.createRequest(bed.insurer, { kinds: ["driving_behaviour"], purpose: "study of harsh braking", validFrom: now, validUntil: now + 30 * 86400, price: "1000000000000000000", maxParticipants: 10 });
+    const request = await bed.api.createRequest(bed.insurer, {
+      kinds: ["driving_behaviour"],
+      purpose: "study of harsh braking",
+      validFrom: now,
+      validUntil: now + 30 * 86400,
+      price: "1000000000000000000",
+      maxParticipants: 10,
+    });
     const vehicle = await bed.newVehicle("WVWZZZ1KZ6W000003");
     const receivingPk = (await import("@amc/data")).umbralPublicKey(bed.insurer.umbralSk);
     // An opt-in that widens the request is refused.
     const widened = await refusal(
-      bed.api.grant({ owner: bed.owner, terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes: ["driving_behaviour", "location"], purpose: "study of harsh braking", validFrom: now, validUntil: now + 30 * 86400 }, delegatingSk: bed.ownerUmbralSk, receivingPk, requestId: request.requestId }),
+      bed.api.grant({
+        owner: bed.owner,
+        terms: {
+          subject: vehicle.did,
+          grantee: bed.insurer.did,
+          scopes: ["driving_behaviour", "location"],
+          purpose: "study of harsh braking",
+          validFrom: now,
+          validUntil: now + 30 * 86400,
+        },
+        delegatingSk: bed.ownerUmbralSk,
+        receivingPk,
+        requestId: request.requestId,
+      }),
     );
     expect(widened.status).toBe(400);
-    const joined = await bed.api.grant({ owner: bed.owner, terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes: ["driving_behaviour"], purpose: "study of harsh braking", validFrom: now, validUntil: now + 30 * 86400 }, delegatingSk: bed.ownerUmbralSk, receivingPk, requestId: request.requestId });
+    const joined = await bed.api.grant({
+      owner: bed.owner,
+      terms: {
+        subject: vehicle.did,
+        grantee: bed.insurer.did,
+        scopes: ["driving_behaviour"],
+        purpose: "study of harsh braking",
+        validFrom: now,
+        validUntil: now + 30 * 86400,
+      },
+      delegatingSk: bed.ownerUmbralSk,
+      receivingPk,
+      requestId: request.requestId,
+    });
     expect(joined.requestId).toBe(request.requestId);
     const listed = (await bed.api.requests("open")) as { requestId: string; participants: { subject: string }[] }[];
-    expect(listed.find((r) => r.requestId === request.requestId)?.participants.map((p) => p.subject)).toEqual([vehicle.did]);
+    expect(listed.find((r) => r.requestId === request.requestId)?.participants.map((p) => p.subject)).toEqual([
+      vehicle.did,
+    ]);
   });
 
   it("a sale voids the previous owner's consents, and only the owner may list or erase", async () => {
@@ -250,7 +365,68 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     // The owner sells the car: the consent they signed no longer covers reads.
     const main = bed.net.topology.chains[0]!;
     const lifecycle = contractAddress(bed.net.manifest, "main", "VehicleLifecycle");
-    await transferVehicle({ wallet: walletClientFor(main, devPrivateKey(7)), client: publicClientFor(main), lifecycle }, { id: didId(vehicle.did), to: stranger.address });
+    await transferVehicle(
+      { wallet: walletClientFor(main, devPrivateKey(7)), client: publicClientFor(main), lifecycle },
+      { id: didId(vehicle.did), to: stranger.address },
+    );
     expect((await refusal(read(stored.objectId as Hex, consent.consentId as Hex, credential.jwt))).status).toBe(403);
+  });
+
+  it("anonymised releases: DP aggregates within a budget that refuses the next query, and k-anonymous classes", async () => {
+    const districts = ["Huangpu", "Xuhui", "Pudong", "Jing'an"];
+    const records = Array.from({ length: 240 }, (_, i) => ({
+      age: 20 + ((i * 7) % 50),
+      district: districts[i % districts.length]!,
+      km: 5 + ((i * 13) % 80),
+      harshBrakes: i % 5,
+    }));
+    const dataset = (await bed.api.createDataset(bed.insurer, {
+      name: "trips 2026-11",
+      columns: [
+        { name: "age", type: "integer" },
+        { name: "district", type: "category" },
+        { name: "km", type: "integer" },
+        { name: "harshBrakes", type: "integer" },
+      ],
+      records,
+      budget: { epsilon: 1 },
+    })) as unknown as { datasetId: string; records: number };
+    expect(dataset.records).toBe(240);
+    const first = await bed.api.queryDataset(bed.insurer, dataset.datasetId, { aggregate: "count", epsilon: 0.5 });
+    // Discrete Laplace noise with scale 2: far from the true count only with negligible probability.
+    expect(Math.abs(Number(first.value) - 240)).toBeLessThan(60);
+    const mean = await bed.api.queryDataset(bed.insurer, dataset.datasetId, {
+      aggregate: "mean",
+      column: "km",
+      lower: 0,
+      upper: 100,
+      epsilon: 0.4,
+    });
+    expect(typeof mean.value).toBe("number");
+    // 0.9 of 1 spent: a query for 0.2 more is refused and spends nothing; one for 0.1 still fits.
+    const refused = await refusal(
+      bed.api.queryDataset(bed.insurer, dataset.datasetId, { aggregate: "count", epsilon: 0.2 }),
+    );
+    expect(refused.status).toBe(429);
+    expect(refused.code).toBe("budget_exceeded");
+    const last = await bed.api.queryDataset(bed.insurer, dataset.datasetId, {
+      aggregate: "sum",
+      column: "harshBrakes",
+      lower: 0,
+      upper: 4,
+      epsilon: 0.1,
+    });
+    expect((last.remaining as { epsilon: number }).epsilon).toBeLessThan(1e-9);
+
+    const release = (await bed.api.releaseDataset(bed.insurer, dataset.datasetId, {
+      k: 10,
+      quasiIdentifiers: ["age", "district"],
+      sensitive: ["harshBrakes"],
+    })) as unknown as {
+      classes: { size: number; sensitive: unknown[] }[];
+    };
+    expect(release.classes.length).toBeGreaterThan(1);
+    expect(release.classes.every((c) => c.size >= 10 && c.sensitive.length === c.size)).toBe(true);
+    expect(release.classes.reduce((n, c) => n + c.size, 0)).toBe(240);
   });
 });

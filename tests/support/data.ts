@@ -2,8 +2,6 @@
 // sells it to an owner; the owner publishes an Umbral key on the vehicle DID and has a person DID that issues
 // access credentials; an insurer organisation has DID keys and an Umbral key. Every actor holds its own keys.
 import { join } from "node:path";
-import { buildGateway } from "../../apps/gateway/src/app.js";
-import { type DataRoutes, dataRoutesOf } from "../../apps/gateway/src/data.js";
 import { contractAddress, devPrivateKey, publicClientFor, walletClientFor } from "@amc/chain";
 import { type LocalNet, startLocalNet } from "@amc/chain/testing";
 import { generateUmbralKey, umbralJwkOf, umbralPublicKey } from "@amc/data";
@@ -26,6 +24,8 @@ import { DataClient, type DidActor } from "@amc/sdk";
 import type { FastifyInstance } from "fastify";
 import type { LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { buildGateway } from "../../apps/gateway/src/app.js";
+import { type DataRoutes, dataRoutesOf } from "../../apps/gateway/src/data.js";
 
 export const OEM = 2;
 export const OWNER = 7;
@@ -46,18 +46,27 @@ export type DataBed = {
   ownerDid: Org;
   insurer: Org;
   stranger: Org;
-  clock: { offset: number };
+  /** The gateway's clock: real time + offset, or `frozen` when set (property tests move it with the chain's). */
+  clock: { offset: number; frozen?: number | undefined };
   now(): number;
   newVehicle(vin: string): Promise<Vehicle>;
   newOrg(devIndex: number, type?: "organisation" | "person"): Promise<Org>;
-  issueGrant(params: { issuer: Org; grantee: string; vehicle: string; scopes: string[]; purpose: string; expiry: number; consent?: string }): Promise<{ jwt: string; id: string }>;
+  issueGrant(params: {
+    issuer: Org;
+    grantee: string;
+    vehicle: string;
+    scopes: string[];
+    purpose: string;
+    expiry: number;
+    consent?: string;
+  }): Promise<{ jwt: string; id: string }>;
   stop(): Promise<void>;
 };
 
 export async function startDataBed(options: { proxies?: number } = {}): Promise<DataBed> {
   const net = await startLocalNet([{ name: "main", role: "main" }], { blockTimeSeconds: 0 });
-  const clock = { offset: 0 };
-  const now = () => Math.floor(Date.now() / 1000) + clock.offset;
+  const clock: DataBed["clock"] = { offset: 0 };
+  const now = () => clock.frozen ?? Math.floor(Date.now() / 1000) + clock.offset;
   const app = await buildGateway(net.topology, net.manifest, {
     home: net.paths.home,
     data: { background: false, proxies: options.proxies ?? 3, now },
@@ -85,7 +94,12 @@ export async function startDataBed(options: { proxies?: number } = {}): Promise<
     keystore.add(did, "assertionMethod", key);
     const auth = keystore.add(did, "authentication", key);
     const umbralSk = generateUmbralKey();
-    await addKey(writer, { id, jwk: umbralJwkOf(umbralPublicKey(umbralSk)), relationship: "keyAgreement", curve: "secp256k1" });
+    await addKey(writer, {
+      id,
+      jwk: umbralJwkOf(umbralPublicKey(umbralSk)),
+      relationship: "keyAgreement",
+      curve: "secp256k1",
+    });
     return { did, kid: auth.kid, privateJwk: key, key, umbralSk };
   };
 
@@ -113,7 +127,12 @@ export async function startDataBed(options: { proxies?: number } = {}): Promise<
   const [ownerDid, insurer, stranger] = [await newOrg(OWNER, "person"), await newOrg(INSURER), await newOrg(STRANGER)];
 
   const issueGrant: DataBed["issueGrant"] = async (p) => {
-    const token = createDidAuthToken({ did: p.issuer.did, kid: p.issuer.kid, privateJwk: p.issuer.key, audience: base });
+    const token = createDidAuthToken({
+      did: p.issuer.did,
+      kid: p.issuer.kid,
+      privateJwk: p.issuer.key,
+      audience: base,
+    });
     const response = await fetch(`${base}/credentials/issue`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `DID ${token}` },

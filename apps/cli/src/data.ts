@@ -4,7 +4,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { didRegistryAbi } from "@amc/abi";
-import { contractAddress, loadTopology, mainChain, platformPaths, publicClientFor, readManifest, walletClientFor } from "@amc/chain";
+import {
+  contractAddress,
+  loadTopology,
+  mainChain,
+  platformPaths,
+  publicClientFor,
+  readManifest,
+  walletClientFor,
+} from "@amc/chain";
 import { consentTemplate, dataClasses, didId, generateUmbralKey, umbralJwkOf, umbralPublicKey } from "@amc/data";
 import {
   addKey,
@@ -71,7 +79,12 @@ function need<T>(value: T | undefined, what: string): T {
 }
 
 async function controllerOf(ctx: Ctx, did: string): Promise<Address> {
-  return ctx.client.readContract({ address: ctx.registry, abi: didRegistryAbi, functionName: "controllerOf", args: [didId(did)] });
+  return ctx.client.readContract({
+    address: ctx.registry,
+    abi: didRegistryAbi,
+    functionName: "controllerOf",
+    args: [didId(did)],
+  });
 }
 
 /** The owner's account: --as, else the vehicle DID's controller (dev keys). */
@@ -94,9 +107,11 @@ async function umbralPublicOf(ctx: Ctx, did: string): Promise<Uint8Array> {
     did,
   );
   const ids = (didDocument?.keyAgreement ?? []).map((m) => (typeof m === "string" ? m : m.id));
-  const jwk = didDocument?.verificationMethod?.filter((m) => ids.includes(m.id) && m.publicKeyJwk?.crv === "secp256k1").at(-1)
-    ?.publicKeyJwk as { x: string; y: string } | undefined;
-  if (!jwk) throw new InvalidInputError(`${did} publishes no keyAgreement (Umbral) key`, { fix: `amc data keys ${did}` });
+  const jwk = didDocument?.verificationMethod
+    ?.filter((m) => ids.includes(m.id) && m.publicKeyJwk?.crv === "secp256k1")
+    .at(-1)?.publicKeyJwk as { x: string; y: string } | undefined;
+  if (!jwk)
+    throw new InvalidInputError(`${did} publishes no keyAgreement (Umbral) key`, { fix: `amc data keys ${did}` });
   const { umbralKeyFromJwk } = await import("@amc/data");
   return umbralKeyFromJwk(jwk);
 }
@@ -105,9 +120,13 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof GatewayError) throw new InvalidInputError(`the gateway refused: ${error.shortMessage}`, error.fix ? { fix: error.fix } : {});
+    if (error instanceof GatewayError)
+      throw new InvalidInputError(`the gateway refused: ${error.shortMessage}`, error.fix ? { fix: error.fix } : {});
     if (error instanceof TypeError && String(error.message).includes("fetch failed"))
-      throw new EnvironmentError("the gateway does not answer", { fix: "start the platform: `npm start`", cause: error });
+      throw new EnvironmentError("the gateway does not answer", {
+        fix: "start the platform: `npm start`",
+        cause: error,
+      });
     throw error;
   }
 }
@@ -125,7 +144,10 @@ export async function dataKeys(options: DataOptions & { did?: string | undefined
   const jwk = umbralJwkOf(umbralPublicKey(sk));
   const controller = await controllerOf(ctx, did);
   const wallet = walletClientFor(ctx.main, actorKey(ctx.topology, options.as ?? controller));
-  await addKey({ wallet, client: ctx.client, registry: ctx.registry }, { id: didId(did), jwk, relationship: "keyAgreement", curve: "secp256k1" });
+  await addKey(
+    { wallet, client: ctx.client, registry: ctx.registry },
+    { id: didId(did), jwk, relationship: "keyAgreement", curve: "secp256k1" },
+  );
   const stored = ctx.keystore.add(did, "keyAgreement", { ...jwk, d: Buffer.from(sk).toString("base64url") });
   print(options, { did, kid: stored.kid, created: true }, `published an Umbral key for ${did} (${stored.kid})`);
 }
@@ -135,10 +157,15 @@ export async function dataPut(options: DataOptions): Promise<void> {
   const ctx = context(options);
   const vehicle = need(options.vehicle, "the vehicle: --vehicle <did>");
   const key = ctx.keystore.key(vehicle, "authentication") ?? ctx.keystore.key(vehicle, "assertionMethod");
-  if (!key) throw new InvalidInputError(`no key of ${vehicle} in the local keystore`, { fix: "produce the vehicle with `amc vehicle produce`" });
+  if (!key)
+    throw new InvalidInputError(`no key of ${vehicle} in the local keystore`, {
+      fix: "produce the vehicle with `amc vehicle produce`",
+    });
   const dataClass = (options.class ?? "personal") as (typeof dataClasses)[number];
   if (!dataClasses.includes(dataClass)) throw new InvalidInputError(`--class is one of ${dataClasses.join(", ")}`);
-  const content = options.file ? readFileSync(options.file) : Buffer.from(need(options.data, "the data: --file <path> or --data <text>"));
+  const content = options.file
+    ? readFileSync(options.file)
+    : Buffer.from(need(options.data, "the data: --file <path> or --data <text>"));
   const now = Math.floor(Date.now() / 1000);
   const upload = DataClient_seal(ctx, {
     vehicle,
@@ -148,12 +175,19 @@ export async function dataPut(options: DataOptions): Promise<void> {
     region: options.region ?? "CN",
     now,
     retainUntil: options.retainDays ? now + Number(options.retainDays) * 86400 : undefined,
-    contentType: options.file?.endsWith(".json") || (options.data ?? "").trim().startsWith("{") ? "application/json" : "application/octet-stream",
+    contentType:
+      options.file?.endsWith(".json") || (options.data ?? "").trim().startsWith("{")
+        ? "application/json"
+        : "application/octet-stream",
     content,
     ownerPk: await umbralPublicOf(ctx, vehicle),
   });
   const stored = await run(() => ctx.api.upload(upload));
-  print(options, stored, `stored ${stored.objectId} (${stored.kind}, ${stored.dataClass}, ${stored.size} bytes encrypted, kept until ${new Date(stored.retainUntil * 1000).toISOString()})`);
+  print(
+    options,
+    stored,
+    `stored ${stored.objectId} (${stored.kind}, ${stored.dataClass}, ${stored.size} bytes encrypted, kept until ${new Date(stored.retainUntil * 1000).toISOString()})`,
+  );
 }
 
 function DataClient_seal(
@@ -217,8 +251,13 @@ export async function dataGrant(options: DataOptions): Promise<void> {
   const vehicle = need(options.vehicle, "the vehicle: --vehicle <did>");
   const grantee = need(options.to, "the grantee: --to <did>");
   const template = options.template ? consentTemplate(options.template) : undefined;
-  if (options.template && !template) throw new InvalidInputError(`no consent template ${options.template}`, { fix: "GET /v1/data/templates lists them" });
-  const scopes = options.scopes ? options.scopes.split(",").map((s) => s.trim()) : need(template?.scopes, "--scopes a,b or --template <id>");
+  if (options.template && !template)
+    throw new InvalidInputError(`no consent template ${options.template}`, {
+      fix: "GET /v1/data/templates lists them",
+    });
+  const scopes = options.scopes
+    ? options.scopes.split(",").map((s) => s.trim())
+    : need(template?.scopes, "--scopes a,b or --template <id>");
   const purpose = options.purpose ?? need(template?.purpose, "--purpose <text> or --template <id>");
   const days = Number(options.days ?? template?.days ?? 30);
   if (!Number.isFinite(days) || days <= 0) throw new InvalidInputError("--days is a positive number");
@@ -249,12 +288,20 @@ export async function dataGrant(options: DataOptions): Promise<void> {
         type: ["VerifiableCredential", "AccessGrantCredential"],
         issuer,
         validUntil: new Date(validUntil * 1000).toISOString(),
-        credentialSubject: { id: grantee, vehicle, scopes, purpose, expiry: new Date(validUntil * 1000).toISOString(), consent: consent.consentId },
+        credentialSubject: {
+          id: grantee,
+          vehicle,
+          scopes,
+          purpose,
+          expiry: new Date(validUntil * 1000).toISOString(),
+          consent: consent.consentId,
+        },
       },
     }),
   });
   const issued = (await response.json()) as { verifiableCredential?: { id: string }; id?: string; detail?: string };
-  if (!response.ok || !issued.verifiableCredential) throw new InvalidInputError(`issuing the access credential failed: ${issued.detail ?? response.status}`);
+  if (!response.ok || !issued.verifiableCredential)
+    throw new InvalidInputError(`issuing the access credential failed: ${issued.detail ?? response.status}`);
   const jwt = decodeURIComponent(issued.verifiableCredential.id.replace(/^data:application\/vc\+jwt,/, ""));
   mkdirSync(ctx.credentialsDir, { recursive: true, mode: 0o700 });
   const file = join(ctx.credentialsDir, `${consent.consentId}.json`);
@@ -270,10 +317,12 @@ export async function dataGrant(options: DataOptions): Promise<void> {
 export async function dataRevoke(options: DataOptions & { consentId?: string | undefined }): Promise<void> {
   const ctx = context(options);
   const consentId = need(options.consentId, "the consent id: amc data revoke <consentId>") as Hex;
-  const consent = await run(() => fetch(`${ctx.base}/v1/data/consents/${consentId}`).then(async (r) => {
-    if (!r.ok) throw new InvalidInputError(`no consent ${consentId} at the gateway`);
-    return (await r.json()) as { subject: string };
-  }));
+  const consent = await run(() =>
+    fetch(`${ctx.base}/v1/data/consents/${consentId}`).then(async (r) => {
+      if (!r.ok) throw new InvalidInputError(`no consent ${consentId} at the gateway`);
+      return (await r.json()) as { subject: string };
+    }),
+  );
   const owner = await ownerAccount(ctx, options, consent.subject);
   const revoked = await run(() => ctx.api.revoke(owner, consentId));
   const file = join(ctx.credentialsDir, `${consentId}.json`);
@@ -287,7 +336,10 @@ export async function dataRevoke(options: DataOptions & { consentId?: string | u
           "content-type": "application/json",
           authorization: `DID ${createDidAuthToken({ did: saved.issuer, kid: key.kid, privateJwk: key.privateJwk, audience: ctx.base })}`,
         },
-        body: JSON.stringify({ credentialId: saved.credentialId, credentialStatus: [{ type: "BitstringStatusListEntry", status: "revoked" }] }),
+        body: JSON.stringify({
+          credentialId: saved.credentialId,
+          credentialStatus: [{ type: "BitstringStatusListEntry", status: "revoked" }],
+        }),
       });
   }
   print(options, revoked, `revoked consent ${consentId} (${revoked.revokeTx ?? "already revoked on chain"})`);
@@ -298,16 +350,20 @@ export async function dataGet(options: DataOptions & { objectId?: string | undef
   const ctx = context(options);
   const objectId = need(options.objectId, "the object id: amc data get <objectId>") as Hex;
   const consentId = need(options.consent, "the consent: --consent <id>") as Hex;
-  const consent = await run(() => fetch(`${ctx.base}/v1/data/consents/${consentId}`).then(async (r) => {
-    if (!r.ok) throw new InvalidInputError(`no consent ${consentId} at the gateway`);
-    return (await r.json()) as { grantee: string; purpose: string };
-  }));
+  const consent = await run(() =>
+    fetch(`${ctx.base}/v1/data/consents/${consentId}`).then(async (r) => {
+      if (!r.ok) throw new InvalidInputError(`no consent ${consentId} at the gateway`);
+      return (await r.json()) as { grantee: string; purpose: string };
+    }),
+  );
   const consumer = options.as ?? consent.grantee;
   const key = ctx.keystore.key(consumer, "authentication");
   if (!key) throw new InvalidInputError(`no authentication key for ${consumer} in the local keystore`);
   const credentialFile = join(ctx.credentialsDir, `${consentId}.json`);
   const credential = options.credential
-    ? existsSync(options.credential) ? readFileSync(options.credential, "utf8").trim() : options.credential
+    ? existsSync(options.credential)
+      ? readFileSync(options.credential, "utf8").trim()
+      : options.credential
     : existsSync(credentialFile)
       ? (JSON.parse(readFileSync(credentialFile, "utf8")) as { credential: string }).credential
       : need<string>(undefined, "the access credential: --credential <jwt|file>");
@@ -325,7 +381,13 @@ export async function dataGet(options: DataOptions & { objectId?: string | undef
   const text = Buffer.from(result.data).toString("utf8");
   print(
     options,
-    { objectId, meta: result.meta, disclosure: result.disclosure, validFragments: result.validFragments, ...(options.out ? { out: options.out } : { data: text }) },
+    {
+      objectId,
+      meta: result.meta,
+      disclosure: result.disclosure,
+      validFragments: result.validFragments,
+      ...(options.out ? { out: options.out } : { data: text }),
+    },
     options.out
       ? `decrypted ${result.data.length} bytes into ${options.out} (logged as disclosure #${result.disclosure.seq})`
       : `${text}\n(decrypted from ${result.validFragments} re-encrypted fragments; logged as disclosure #${result.disclosure.seq})`,
@@ -338,12 +400,18 @@ export async function dataLog(options: DataOptions): Promise<void> {
   const vehicle = need(options.vehicle, "the vehicle: --vehicle <did>");
   const owner = await ownerAccount(ctx, options, vehicle);
   const [disclosures, consents, objects, notifications] = await run(() =>
-    Promise.all([ctx.api.disclosures(owner, vehicle), ctx.api.consents(owner, vehicle), ctx.api.objects(owner, vehicle), ctx.api.notifications(owner, vehicle)]),
+    Promise.all([
+      ctx.api.disclosures(owner, vehicle),
+      ctx.api.consents(owner, vehicle),
+      ctx.api.objects(owner, vehicle),
+      ctx.api.notifications(owner, vehicle),
+    ]),
   );
   const lines = [
     `${objects.length} objects, ${consents.filter((c) => c.status === "active").length} active consents, ${disclosures.length} reads`,
     ...disclosures.map(
-      (d) => `#${d.seq} ${new Date(d.at * 1000).toISOString()} ${d.consumer} read ${d.objectId} for "${d.purpose}" (consent ${d.consentId})${d.anchorIndex === null ? "" : ` [anchored #${d.anchorIndex}]`}`,
+      (d) =>
+        `#${d.seq} ${new Date(d.at * 1000).toISOString()} ${d.consumer} read ${d.objectId} for "${d.purpose}" (consent ${d.consentId})${d.anchorIndex === null ? "" : ` [anchored #${d.anchorIndex}]`}`,
     ),
     ...notifications.map((n) => `NOTICE ${new Date(n.notifiedAt * 1000).toISOString()} ${n.title}: ${n.description}`),
   ];
@@ -354,12 +422,13 @@ export async function dataLog(options: DataOptions): Promise<void> {
 export async function dataErase(options: DataOptions & { objectId?: string | undefined }): Promise<void> {
   const ctx = context(options);
   const objectId = need(options.objectId, "the object id: amc data erase <objectId>") as Hex;
-  const record = await run(() => fetch(`${ctx.base}/v1/data/objects/${objectId}`).then(async (r) => {
-    if (!r.ok) throw new InvalidInputError(`no object ${objectId} at the gateway`);
-    return (await r.json()) as { subject: string };
-  }));
+  const record = await run(() =>
+    fetch(`${ctx.base}/v1/data/objects/${objectId}`).then(async (r) => {
+      if (!r.ok) throw new InvalidInputError(`no object ${objectId} at the gateway`);
+      return (await r.json()) as { subject: string };
+    }),
+  );
   const owner = await ownerAccount(ctx, options, record.subject);
   const erased = await run(() => ctx.api.erase(owner, objectId));
   print(options, erased, `erased ${objectId}: its key is destroyed; the chain keeps its salted hash`);
 }
-

@@ -268,7 +268,9 @@ async function main(argv: string[]): Promise<void> {
         case "erase":
           return dataErase({ ...data, objectId: arg });
         default:
-          throw new BaseError(`unknown command: data ${sub ?? ""}`, { fix: "amc data keys|put|get|grant|revoke|log|erase" });
+          throw new BaseError(`unknown command: data ${sub ?? ""}`, {
+            fix: "amc data keys|put|get|grant|revoke|log|erase",
+          });
       }
     }
     case "besu":

@@ -47,7 +47,10 @@ export async function buildGateway(
         { name: "identity", description: "did:amc resolution" },
         { name: "credentials", description: "issuing and verifying credentials (W3C VC API)" },
         { name: "edge", description: "RSUs of the edge cells (docs/edge.md)" },
-        { name: "data", description: "vault, consents, consented reads, disclosure log, erasure (docs/data-sharing.md)" },
+        {
+          name: "data",
+          description: "vault, consents, consented reads, disclosure log, erasure (docs/data-sharing.md)",
+        },
       ],
     },
   });

@@ -5,7 +5,7 @@
 //   an EIP-712 signature in the body (consents, revocations);
 // - a consumer or member organisation sends `Authorization: DID <jwt>` (DID auth);
 // - the operator sends `Authorization: Bearer <home>/gateway/admin.token` (incidents, retention sweeps).
-import { createHash, randomBytes, timingSafeEqual, createPublicKey, verify as verifySignature } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, timingSafeEqual, verify as verifySignature } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -28,7 +28,7 @@ import {
   preOps,
   umbralKeyFromJwk,
 } from "@amc/data";
-import { BlobStore, storeForHome, type Store } from "@amc/store";
+import { BlobStore, type Store, storeForHome } from "@amc/store";
 import { createLogger, errorMessage } from "@amc/utils";
 import { verifyCredential } from "@amc/vc";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -119,7 +119,12 @@ export async function registerDataRoutes(
     pre: preOps,
     policy: {
       region: options.region ?? "CN",
-      maxRetentionSeconds: { general: 5 * 365 * 86400, personal: 3 * 365 * 86400, sensitive: 365 * 86400, important: 5 * 365 * 86400 },
+      maxRetentionSeconds: {
+        general: 5 * 365 * 86400,
+        personal: 3 * 365 * 86400,
+        sensitive: 365 * 86400,
+        important: 5 * 365 * 86400,
+      },
     },
     proxies: options.proxies ?? 3,
     now,
@@ -152,11 +157,15 @@ export async function registerDataRoutes(
       async verifyAccessCredential(jwt, holder) {
         const result = await verifyCredential(jwt, credentials.verifyOptions);
         if (!result.verified || !result.credential)
-          return { ok: false, reason: result.errors.map((e) => `${e.code}: ${e.message}`).join("; ") || "not verified" };
+          return {
+            ok: false,
+            reason: result.errors.map((e) => `${e.code}: ${e.message}`).join("; ") || "not verified",
+          };
         const types = ([] as string[]).concat(result.credential.type as string | string[]);
         if (!types.includes("AccessGrantCredential")) return { ok: false, reason: "not an AccessGrantCredential" };
         const subject = result.credential.credentialSubject as Record<string, unknown>;
-        if (subject.id !== holder) return { ok: false, reason: `the credential was issued to ${String(subject.id)}, not to ${holder}` };
+        if (subject.id !== holder)
+          return { ok: false, reason: `the credential was issued to ${String(subject.id)}, not to ${holder}` };
         return {
           ok: true,
           vehicle: String(subject.vehicle),
@@ -175,9 +184,14 @@ export async function registerDataRoutes(
     if (!subject) throw new ProblemError(400, "Missing subject", "say whose data: ?subject=<vehicle DID>");
     const header = request.headers.authorization ?? "";
     if (!header.startsWith("Owner "))
-      throw new ProblemError(401, "Owner authentication required", "send `Authorization: Owner <token>` signed by the vehicle's owner", {
-        fix: "the SDK's createOwnerToken(account, gatewayUrl) makes one",
-      });
+      throw new ProblemError(
+        401,
+        "Owner authentication required",
+        "send `Authorization: Owner <token>` signed by the vehicle's owner",
+        {
+          fix: "the SDK's createOwnerToken(account, gatewayUrl) makes one",
+        },
+      );
     const result = await verifyOwner(header.slice(6));
     if (!result.ok) throw new ProblemError(401, "Owner authentication failed", result.reason);
     await service.assertOwner(result.address, subject);
@@ -194,108 +208,197 @@ export async function registerDataRoutes(
   const subjectOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).subject;
 
   const tags = ["data"];
-  app.get("/v1/data/config", { schema: { tags, summary: "Proxies, region, contracts and kinds of this vault" } }, async () => ({
-    proxies: service.proxies,
-    defaultThreshold: Math.min(2, service.proxies),
-    region: options.region ?? "CN",
-    audience: credentials.baseUrl,
-    chainId: main.chainId,
-    consentRegistry: contractAddress(manifest, main.name, "ConsentRegistry"),
-    dataLedger: contractAddress(manifest, main.name, "DataLedger"),
+  app.get(
+    "/v1/data/config",
+    { schema: { tags, summary: "Proxies, region, contracts and kinds of this vault" } },
+    async () => ({
+      proxies: service.proxies,
+      defaultThreshold: Math.min(2, service.proxies),
+      region: options.region ?? "CN",
+      audience: credentials.baseUrl,
+      chainId: main.chainId,
+      consentRegistry: contractAddress(manifest, main.name, "ConsentRegistry"),
+      dataLedger: contractAddress(manifest, main.name, "DataLedger"),
+      templates: consentTemplates,
+    }),
+  );
+
+  app.post(
+    "/v1/data/objects",
+    { schema: { tags, summary: "Upload a sealed object signed by the vehicle" }, bodyLimit: 24 * 1024 * 1024 },
+    async (request, reply) => {
+      const result = await service.put(request.body);
+      return reply.code(result.created ? 201 : 200).send(result);
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    "/v1/data/objects/:id",
+    { schema: { tags, summary: "An object's public record" } },
+    async (request) => {
+      const view = await service.object(request.params.id);
+      return {
+        objectId: view.objectId,
+        subject: view.subject,
+        kind: view.kind,
+        dataClass: view.dataClass,
+        saltedHash: view.saltedHash,
+        anchorTx: view.anchorTx,
+        erasedAt: view.erasedAt,
+      };
+    },
+  );
+  app.get(
+    "/v1/data/objects",
+    { schema: { tags, summary: "An owner's objects (?subject=<vehicle DID>, owner auth)" } },
+    async (request) => {
+      const subject = subjectOf(request);
+      await owner(request, subject);
+      return { objects: await service.objectsOf(subject as string) };
+    },
+  );
+  app.post<{ Params: { id: string } }>(
+    "/v1/data/objects/:id/read",
+    { schema: { tags, summary: "A consented read (DID auth as grantee): re-encrypted fragments, logged" } },
+    async (request) => {
+      const consumer = await credentials.authenticate(request);
+      return service.read(consumer, request.params.id, request.body);
+    },
+  );
+  app.delete<{ Params: { id: string } }>(
+    "/v1/data/objects/:id",
+    { schema: { tags, summary: "Erase an object (owner auth): crypto-shredding" } },
+    async (request) => {
+      const view = await service.object(request.params.id);
+      await owner(request, view.subject);
+      const erased = await service.erase(request.params.id, "owner_request");
+      void service.anchorPending().catch(() => undefined);
+      return erased;
+    },
+  );
+
+  app.get("/v1/data/templates", { schema: { tags, summary: "Consent templates for common grants" } }, async () => ({
     templates: consentTemplates,
   }));
-
-  app.post("/v1/data/objects", { schema: { tags, summary: "Upload a sealed object signed by the vehicle" }, bodyLimit: 24 * 1024 * 1024 }, async (request, reply) => {
-    const result = await service.put(request.body);
-    return reply.code(result.created ? 201 : 200).send(result);
-  });
-  app.get<{ Params: { id: string } }>("/v1/data/objects/:id", { schema: { tags, summary: "An object's public record" } }, async (request) => {
-    const view = await service.object(request.params.id);
-    return { objectId: view.objectId, subject: view.subject, kind: view.kind, dataClass: view.dataClass, saltedHash: view.saltedHash, anchorTx: view.anchorTx, erasedAt: view.erasedAt };
-  });
-  app.get("/v1/data/objects", { schema: { tags, summary: "An owner's objects (?subject=<vehicle DID>, owner auth)" } }, async (request) => {
-    const subject = subjectOf(request);
-    await owner(request, subject);
-    return { objects: await service.objectsOf(subject as string) };
-  });
-  app.post<{ Params: { id: string } }>("/v1/data/objects/:id/read", { schema: { tags, summary: "A consented read (DID auth as grantee): re-encrypted fragments, logged" } }, async (request) => {
-    const consumer = await credentials.authenticate(request);
-    return service.read(consumer, request.params.id, request.body);
-  });
-  app.delete<{ Params: { id: string } }>("/v1/data/objects/:id", { schema: { tags, summary: "Erase an object (owner auth): crypto-shredding" } }, async (request) => {
-    const view = await service.object(request.params.id);
-    await owner(request, view.subject);
-    const erased = await service.erase(request.params.id, "owner_request");
-    void service.anchorPending().catch(() => undefined);
-    return erased;
-  });
-
-  app.get("/v1/data/templates", { schema: { tags, summary: "Consent templates for common grants" } }, async () => ({ templates: consentTemplates }));
-  app.post("/v1/data/consents", { schema: { tags, summary: "Relay an owner-signed consent with its key fragments" } }, async (request, reply) =>
-    reply.code(201).send(await service.grant(request.body)),
+  app.post(
+    "/v1/data/consents",
+    { schema: { tags, summary: "Relay an owner-signed consent with its key fragments" } },
+    async (request, reply) => reply.code(201).send(await service.grant(request.body)),
   );
-  app.get("/v1/data/consents", { schema: { tags, summary: "Consents of a vehicle (?subject=, owner auth) or of a grantee (?grantee=, DID auth)" } }, async (request) => {
-    const query = request.query as Record<string, string | undefined>;
-    if (query.grantee) {
-      const caller = await credentials.authenticate(request);
-      if (caller !== query.grantee) throw new ProblemError(403, "Not the grantee", `you authenticated as ${caller}`);
-      return { consents: await service.consentsOf({ grantee: query.grantee }) };
-    }
-    const subject = subjectOf(request);
-    await owner(request, subject);
-    return { consents: await service.consentsOf({ subject: subject as string }) };
-  });
-  app.get<{ Params: { id: string } }>("/v1/data/consents/:id", { schema: { tags, summary: "One consent" } }, async (request) =>
-    service.consent(request.params.id),
+  app.get(
+    "/v1/data/consents",
+    {
+      schema: { tags, summary: "Consents of a vehicle (?subject=, owner auth) or of a grantee (?grantee=, DID auth)" },
+    },
+    async (request) => {
+      const query = request.query as Record<string, string | undefined>;
+      if (query.grantee) {
+        const caller = await credentials.authenticate(request);
+        if (caller !== query.grantee) throw new ProblemError(403, "Not the grantee", `you authenticated as ${caller}`);
+        return { consents: await service.consentsOf({ grantee: query.grantee }) };
+      }
+      const subject = subjectOf(request);
+      await owner(request, subject);
+      return { consents: await service.consentsOf({ subject: subject as string }) };
+    },
   );
-  app.post<{ Params: { id: string } }>("/v1/data/consents/:id/revoke", { schema: { tags, summary: "Relay the owner's signed revocation" } }, async (request) =>
-    service.revoke(request.params.id, request.body),
+  app.get<{ Params: { id: string } }>(
+    "/v1/data/consents/:id",
+    { schema: { tags, summary: "One consent" } },
+    async (request) => service.consent(request.params.id),
   );
-  app.get("/v1/data/disclosures", { schema: { tags, summary: "Everyone who read a vehicle's data, and why (owner auth)" } }, async (request) => {
-    const subject = subjectOf(request);
-    await owner(request, subject);
-    return { subject, disclosures: await service.disclosuresOf(subject as string) };
-  });
-  app.get("/v1/data/notifications", { schema: { tags, summary: "Breach notices about a vehicle's data (owner auth)" } }, async (request) => {
-    const subject = subjectOf(request);
-    await owner(request, subject);
-    return { subject, notifications: await service.notificationsOf(subject as string) };
-  });
-  app.post("/v1/data/incidents", { schema: { tags, summary: "Record a breach and notify every affected owner (admin)" } }, async (request, reply) => {
-    admin(request);
-    return reply.code(201).send(await service.recordIncident(request.body));
-  });
-  app.post("/v1/data/retention/sweep", { schema: { tags, summary: "Erase what is past its retention now (admin)" } }, async (request) => {
-    admin(request);
-    return { erased: await service.sweepRetention() };
-  });
+  app.post<{ Params: { id: string } }>(
+    "/v1/data/consents/:id/revoke",
+    { schema: { tags, summary: "Relay the owner's signed revocation" } },
+    async (request) => service.revoke(request.params.id, request.body),
+  );
+  app.get(
+    "/v1/data/disclosures",
+    { schema: { tags, summary: "Everyone who read a vehicle's data, and why (owner auth)" } },
+    async (request) => {
+      const subject = subjectOf(request);
+      await owner(request, subject);
+      return { subject, disclosures: await service.disclosuresOf(subject as string) };
+    },
+  );
+  app.get(
+    "/v1/data/notifications",
+    { schema: { tags, summary: "Breach notices about a vehicle's data (owner auth)" } },
+    async (request) => {
+      const subject = subjectOf(request);
+      await owner(request, subject);
+      return { subject, notifications: await service.notificationsOf(subject as string) };
+    },
+  );
+  app.post(
+    "/v1/data/incidents",
+    { schema: { tags, summary: "Record a breach and notify every affected owner (admin)" } },
+    async (request, reply) => {
+      admin(request);
+      return reply.code(201).send(await service.recordIncident(request.body));
+    },
+  );
+  app.post(
+    "/v1/data/retention/sweep",
+    { schema: { tags, summary: "Erase what is past its retention now (admin)" } },
+    async (request) => {
+      admin(request);
+      return { erased: await service.sweepRetention() };
+    },
+  );
 
-  app.post("/v1/data/requests", { schema: { tags, summary: "Post a data request (DID auth as requester)" } }, async (request, reply) => {
-    const requester = await credentials.authenticate(request);
-    return reply.code(201).send(await service.createRequest(requester, request.body));
-  });
+  app.post(
+    "/v1/data/requests",
+    { schema: { tags, summary: "Post a data request (DID auth as requester)" } },
+    async (request, reply) => {
+      const requester = await credentials.authenticate(request);
+      return reply.code(201).send(await service.createRequest(requester, request.body));
+    },
+  );
   app.get("/v1/data/requests", { schema: { tags, summary: "Data requests (?status=open)" } }, async (request) => ({
-    requests: await service.requests({ ...((request.query as { status?: string }).status ? { status: (request.query as { status: string }).status } : {}) }),
+    requests: await service.requests({
+      ...((request.query as { status?: string }).status
+        ? { status: (request.query as { status: string }).status }
+        : {}),
+    }),
   }));
-  app.get<{ Params: { id: string } }>("/v1/data/requests/:id", { schema: { tags, summary: "One data request with its participants" } }, async (request) =>
-    service.request(request.params.id),
+  app.get<{ Params: { id: string } }>(
+    "/v1/data/requests/:id",
+    { schema: { tags, summary: "One data request with its participants" } },
+    async (request) => service.request(request.params.id),
   );
 
-  app.post("/v1/data/datasets", { schema: { tags, summary: "Register a record set for anonymised releases (DID auth)" }, bodyLimit: 24 * 1024 * 1024 }, async (request, reply) => {
-    const by = await credentials.authenticate(request);
-    return reply.code(201).send(await datasets.create(by, request.body));
-  });
-  app.get<{ Params: { id: string } }>("/v1/data/datasets/:id", { schema: { tags, summary: "A dataset's columns, size and privacy budget" } }, async (request) =>
-    datasets.describe(request.params.id),
+  app.post(
+    "/v1/data/datasets",
+    {
+      schema: { tags, summary: "Register a record set for anonymised releases (DID auth)" },
+      bodyLimit: 24 * 1024 * 1024,
+    },
+    async (request, reply) => {
+      const by = await credentials.authenticate(request);
+      return reply.code(201).send(await datasets.create(by, request.body));
+    },
   );
-  app.post<{ Params: { id: string } }>("/v1/data/datasets/:id/query", { schema: { tags, summary: "A differentially private aggregate (DID auth); refused past the budget" } }, async (request) => {
-    const by = await credentials.authenticate(request);
-    return datasets.query(request.params.id, by, request.body);
-  });
-  app.post<{ Params: { id: string } }>("/v1/data/datasets/:id/release", { schema: { tags, summary: "A k-anonymous release of the records (Mondrian; DID auth)" } }, async (request) => {
-    const by = await credentials.authenticate(request);
-    return datasets.release(request.params.id, by, request.body);
-  });
+  app.get<{ Params: { id: string } }>(
+    "/v1/data/datasets/:id",
+    { schema: { tags, summary: "A dataset's columns, size and privacy budget" } },
+    async (request) => datasets.describe(request.params.id),
+  );
+  app.post<{ Params: { id: string } }>(
+    "/v1/data/datasets/:id/query",
+    { schema: { tags, summary: "A differentially private aggregate (DID auth); refused past the budget" } },
+    async (request) => {
+      const by = await credentials.authenticate(request);
+      return datasets.query(request.params.id, by, request.body);
+    },
+  );
+  app.post<{ Params: { id: string } }>(
+    "/v1/data/datasets/:id/release",
+    { schema: { tags, summary: "A k-anonymous release of the records (Mondrian; DID auth)" } },
+    async (request) => {
+      const by = await credentials.authenticate(request);
+      return datasets.release(request.params.id, by, request.body);
+    },
+  );
 
   if (options.background !== false) {
     let busy = false;
@@ -311,10 +414,22 @@ export async function registerDataRoutes(
       }
     };
     const timers = [
-      setInterval(tick("anchoring objects", () => service.anchorPending()), options.anchorIntervalMs ?? 2_000),
-      setInterval(tick("anchoring disclosures", () => service.anchorDisclosures()), options.disclosureAnchorIntervalMs ?? 30_000),
-      setInterval(tick("retention sweep", () => service.sweepRetention()), 60_000),
-      setInterval(tick("watching revocations", () => service.syncRevocations()), 2_000),
+      setInterval(
+        tick("anchoring objects", () => service.anchorPending()),
+        options.anchorIntervalMs ?? 2_000,
+      ),
+      setInterval(
+        tick("anchoring disclosures", () => service.anchorDisclosures()),
+        options.disclosureAnchorIntervalMs ?? 30_000,
+      ),
+      setInterval(
+        tick("retention sweep", () => service.sweepRetention()),
+        60_000,
+      ),
+      setInterval(
+        tick("watching revocations", () => service.syncRevocations()),
+        2_000,
+      ),
     ];
     app.addHook("onClose", async () => {
       for (const t of timers) clearInterval(t);

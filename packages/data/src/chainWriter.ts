@@ -17,7 +17,12 @@ export class ChainWriter {
     return this.wallet.account.address;
   }
 
-  write(call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }): Promise<TransactionReceipt> {
+  write(call: {
+    address: Address;
+    abi: Abi;
+    functionName: string;
+    args: readonly unknown[];
+  }): Promise<TransactionReceipt> {
     const run = async () => {
       const { request } = await this.client.simulateContract({ ...call, account: this.wallet.account } as never);
       const hash: Hex = await this.wallet.writeContract(request as never);

@@ -5,12 +5,12 @@
 import { randomUUID } from "node:crypto";
 import {
   BudgetExceededError,
-  laplaceMechanism,
   gaussianMechanism,
+  laplaceMechanism,
+  type MondrianQuasiIdentifier,
   meanMechanism,
   mondrian,
   PrivacyAccountant,
-  type MondrianQuasiIdentifier,
   rationalToNumber,
 } from "@amc/crypto";
 import type { Store } from "@amc/store";
@@ -28,7 +28,10 @@ const columnSchema = z.object({
 export const datasetSchema = z.object({
   name: z.string().min(1).max(200),
   columns: z.array(columnSchema).min(1).max(64),
-  records: z.array(z.record(z.string(), z.union([z.string().max(200), z.number()]))).min(1).max(200_000),
+  records: z
+    .array(z.record(z.string(), z.union([z.string().max(200), z.number()])))
+    .min(1)
+    .max(200_000),
   budget: z.object({ epsilon: z.number().positive().max(100), delta: z.number().min(0).max(0.01).default(0) }),
 });
 
@@ -104,7 +107,10 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
       name: row.name,
       columns: row.columns,
       records: row.records.length,
-      budget: { epsilon: rationalToNumber(accountant.budget.epsilon), delta: rationalToNumber(accountant.budget.delta) },
+      budget: {
+        epsilon: rationalToNumber(accountant.budget.epsilon),
+        delta: rationalToNumber(accountant.budget.delta),
+      },
       remaining: accountant.remaining(),
       queries: Number(queries[0]?.n ?? 0n),
       createdAt: Number(row.created_at),
@@ -121,7 +127,10 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
         for (const [key, value] of Object.entries(record)) {
           const column = byName.get(key);
           if (!column) throw new DataError("invalid", `record ${i} has a column ${key} that is not declared`);
-          const ok = column.type === "category" ? typeof value === "string" : typeof value === "number" && (column.type === "number" || Number.isInteger(value));
+          const ok =
+            column.type === "category"
+              ? typeof value === "string"
+              : typeof value === "number" && (column.type === "number" || Number.isInteger(value));
           if (!ok) throw new DataError("invalid", `record ${i}: ${key} is not a ${column.type}`);
         }
       });
@@ -129,7 +138,15 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
       const datasetId = randomUUID();
       await store.query(
         "insert into datasets (dataset_id, owner, name, columns, records, accountant, created_at) values ($1,$2,$3,$4,$5,$6,$7)",
-        [datasetId, owner, name, JSON.stringify(columns), JSON.stringify(records), JSON.stringify(accountant.toJSON()), now()],
+        [
+          datasetId,
+          owner,
+          name,
+          JSON.stringify(columns),
+          JSON.stringify(records),
+          JSON.stringify(accountant.toJSON()),
+          now(),
+        ],
       );
       return describe(datasetId);
     },
@@ -142,17 +159,19 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
       if (!parsed.success) throw new DataError("invalid", `bad query: ${issues(parsed.error)}`);
       const query = parsed.data;
       return store.transaction(async (tx) => {
-        const { rows } = await tx.query<{ columns: z.infer<typeof columnSchema>[]; records: DatasetRecord[]; accountant: unknown }>(
-          "select columns, records, accountant from datasets where dataset_id = $1 for update",
-          [id],
-        );
+        const { rows } = await tx.query<{
+          columns: z.infer<typeof columnSchema>[];
+          records: DatasetRecord[];
+          accountant: unknown;
+        }>("select columns, records, accountant from datasets where dataset_id = $1 for update", [id]);
         const row = rows[0];
         if (!row) throw new DataError("not_found", `no dataset ${id}`);
         const columns = new Map(row.columns.map((c) => [c.name, c]));
         const need = (name: string, numeric: boolean) => {
           const column = columns.get(name);
           if (!column) throw new DataError("invalid", `no column ${name}`);
-          if (numeric && column.type === "category") throw new DataError("invalid", `${name} is a category, not a number`);
+          if (numeric && column.type === "category")
+            throw new DataError("invalid", `${name} is a category, not a number`);
         };
         if (query.where) need(query.where.column, false);
         const selected = query.where
@@ -164,32 +183,51 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
         try {
           if (query.aggregate === "count") {
             const mechanism =
-              query.rho !== undefined ? gaussianMechanism({ sensitivity: 1, rho: query.rho }) : laplaceMechanism({ sensitivity: 1, epsilon: query.epsilon ?? 0.1 });
+              query.rho !== undefined
+                ? gaussianMechanism({ sensitivity: 1, rho: query.rho })
+                : laplaceMechanism({ sensitivity: 1, epsilon: query.epsilon ?? 0.1 });
             const released = accountant.release(mechanism, selected.length, { label });
             accountant = released.accountant;
             answer = { value: Number(released.value), mechanism: mechanism.kind };
           } else {
             need(query.column, true);
             if (query.lower > query.upper) throw new DataError("invalid", "lower must not exceed upper");
-            const clipped = selected.map((r) => Math.min(query.upper, Math.max(query.lower, Math.round(Number(r[query.column] ?? 0)))));
+            const clipped = selected.map((r) =>
+              Math.min(query.upper, Math.max(query.lower, Math.round(Number(r[query.column] ?? 0)))),
+            );
             if (query.aggregate === "sum") {
               const sensitivity = Math.max(Math.abs(query.lower), Math.abs(query.upper), 1);
               const mechanism =
-                query.rho !== undefined ? gaussianMechanism({ sensitivity, rho: query.rho }) : laplaceMechanism({ sensitivity, epsilon: query.epsilon ?? 0.1 });
-              const released = accountant.release(mechanism, clipped.reduce((a, b) => a + b, 0), { label });
+                query.rho !== undefined
+                  ? gaussianMechanism({ sensitivity, rho: query.rho })
+                  : laplaceMechanism({ sensitivity, epsilon: query.epsilon ?? 0.1 });
+              const released = accountant.release(
+                mechanism,
+                clipped.reduce((a, b) => a + b, 0),
+                { label },
+              );
               accountant = released.accountant;
               answer = { value: Number(released.value), mechanism: mechanism.kind };
             } else {
               const mechanism = meanMechanism({ lower: query.lower, upper: query.upper, epsilon: query.epsilon });
               accountant = accountant.charge(mechanism.cost, label);
               const released = mechanism.release(clipped);
-              answer = { value: released.mean ?? null, noisySum: Number(released.sum), noisyCount: Number(released.count), mechanism: "discreteLaplace" };
+              answer = {
+                value: released.mean ?? null,
+                noisySum: Number(released.sum),
+                noisyCount: Number(released.count),
+                mechanism: "discreteLaplace",
+              };
             }
           }
         } catch (error) {
           if (error instanceof BudgetExceededError)
-            throw new DataError("budget_exceeded", `dataset ${id}: ${error.shortMessage}`, { details: error.details, fix: "the dataset's privacy budget is spent; no further queries are answered" });
-          if (error instanceof InvalidInputError && !(error instanceof DataError)) throw new DataError("invalid", error.shortMessage);
+            throw new DataError("budget_exceeded", `dataset ${id}: ${error.shortMessage}`, {
+              details: error.details,
+              fix: "the dataset's privacy budget is spent; no further queries are answered",
+            });
+          if (error instanceof InvalidInputError && !(error instanceof DataError))
+            throw new DataError("invalid", error.shortMessage);
           throw error;
         }
         const { rows: seqRows } = await tx.query<{ n: bigint }>(
@@ -200,7 +238,14 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
         await tx.query("update datasets set accountant = $2 where dataset_id = $1", [id, JSON.stringify(state)]);
         await tx.query(
           "insert into dataset_queries (dataset_id, seq, at, by_did, query, charge) values ($1,$2,$3,$4,$5,$6)",
-          [id, Number(seqRows[0]?.n ?? 0n), now(), by, JSON.stringify(query), JSON.stringify(state.ledger.at(-1) ?? {})],
+          [
+            id,
+            Number(seqRows[0]?.n ?? 0n),
+            now(),
+            by,
+            JSON.stringify(query),
+            JSON.stringify(state.ledger.at(-1) ?? {}),
+          ],
         );
         return { datasetId: id, ...answer, remaining: accountant.remaining() };
       });
@@ -217,7 +262,9 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
         if (!columns.has(name)) throw new DataError("invalid", `no column ${name}`);
       const quasiIdentifiers = options.quasiIdentifiers.map(
         (name): MondrianQuasiIdentifier<DatasetRecord> =>
-          columns.get(name)?.type === "category" ? { kind: "ordered", attribute: name } : { kind: "numeric", attribute: name },
+          columns.get(name)?.type === "category"
+            ? { kind: "ordered", attribute: name }
+            : { kind: "numeric", attribute: name },
       );
       let result: ReturnType<typeof mondrian<DatasetRecord>>;
       try {
@@ -225,7 +272,9 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
           k: options.k,
           quasiIdentifiers,
           missing: "suppress",
-          ...(options.lDiversity ? { lDiversity: { sensitive: options.lDiversity.column, l: options.lDiversity.l } } : {}),
+          ...(options.lDiversity
+            ? { lDiversity: { sensitive: options.lDiversity.column, l: options.lDiversity.l } }
+            : {}),
         });
       } catch (error) {
         if (error instanceof InvalidInputError) throw new DataError("invalid", error.shortMessage);

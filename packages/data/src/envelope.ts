@@ -79,7 +79,12 @@ function gcmOpen(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array, what: str
 }
 
 /** Encrypts `data` for the owner whose Umbral public key is `ownerPk` (what the vehicle does before uploading). */
-export function sealObject(kem: KeyEncapsulation, meta: ObjectMeta, data: Uint8Array, ownerPk: Uint8Array): SealedObject {
+export function sealObject(
+  kem: KeyEncapsulation,
+  meta: ObjectMeta,
+  data: Uint8Array,
+  ownerPk: Uint8Array,
+): SealedObject {
   const parsed = objectMetaSchema.parse(meta);
   const salt = randomBytes(SALT_BYTES);
   const dataKey = randomBytes(32);

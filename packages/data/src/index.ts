@@ -3,6 +3,7 @@
 // requests and anonymised releases.
 export { canonicalJson } from "./canonical.js";
 export { ChainWriter, revertName } from "./chainWriter.js";
+export { type DatasetService, openDatasets } from "./datasets.js";
 export {
   fromUpload,
   type KeyEncapsulation,
@@ -20,7 +21,13 @@ export {
 } from "./envelope.js";
 export { DataError, type DataErrorCode, dataErrorCodes } from "./errors.js";
 export { didId, didOf, isDid } from "./ids.js";
-export { createOwnerToken, type OwnerAuthResult, ownerAuthDomain, ownerAuthTypes, ownerAuthVerifier } from "./ownerAuth.js";
+export {
+  createOwnerToken,
+  type OwnerAuthResult,
+  ownerAuthDomain,
+  ownerAuthTypes,
+  ownerAuthVerifier,
+} from "./ownerAuth.js";
 export {
   admit,
   countryOf,
@@ -65,4 +72,3 @@ export {
   revokeSchema,
 } from "./service.js";
 export { type ConsentTemplate, consentTemplate, consentTemplates } from "./templates.js";
-export { type DatasetService, openDatasets } from "./datasets.js";

@@ -4,7 +4,7 @@
 import { umbral } from "@amc/crypto";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex } from "viem";
-import { openObject, type KeyEncapsulation, type SealedObject } from "./envelope.js";
+import { type KeyEncapsulation, openObject, type SealedObject } from "./envelope.js";
 import { DataError } from "./errors.js";
 import type { PreOps } from "./service.js";
 

@@ -9,9 +9,9 @@
 import { consentRegistryAbi, dataLedgerAbi, didRegistryAbi } from "@amc/abi";
 import {
   type ChainPublicClient,
+  type ConsentTerms,
   consentId as computeConsentId,
   isConsentScope,
-  type ConsentTerms,
   maskToScopes,
   regionCode,
   scopesToMask,
@@ -362,14 +362,20 @@ export class DataService {
   async put(body: unknown): Promise<ObjectView & { created: boolean }> {
     const parsed = uploadSchema.safeParse(body);
     if (!parsed.success)
-      throw new DataError("invalid", `bad upload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new DataError(
+        "invalid",
+        `bad upload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     const upload = parsed.data;
     const sealed = fromUpload(upload);
     if (sealed.ciphertext.length > this.maxObjectBytes)
-      throw new DataError("invalid", `the object is ${sealed.ciphertext.length} bytes; the limit is ${this.maxObjectBytes}`);
-    if (!this.options.pre.validCapsule(sealed.capsule)) throw new DataError("invalid", "the capsule is not a valid Umbral capsule");
-    if (!isConsentScope(upload.meta.kind))
-      throw new DataError("invalid", `unknown data kind ${upload.meta.kind}`);
+      throw new DataError(
+        "invalid",
+        `the object is ${sealed.ciphertext.length} bytes; the limit is ${this.maxObjectBytes}`,
+      );
+    if (!this.options.pre.validCapsule(sealed.capsule))
+      throw new DataError("invalid", "the capsule is not a valid Umbral capsule");
+    if (!isConsentScope(upload.meta.kind)) throw new DataError("invalid", `unknown data kind ${upload.meta.kind}`);
     if (!upload.kid.startsWith(`${upload.meta.subject}#`))
       throw new DataError("bad_signature", `the signing key ${upload.kid} is not a key of ${upload.meta.subject}`);
     const digest = uploadDigest(sealed);
@@ -460,10 +466,10 @@ export class DataService {
           })),
         ],
       });
-      await this.store.query(
-        `update vault_objects set anchor_tx = $1 where object_id = any($2::text[])`,
-        [receipt.transactionHash, rows.map((r) => r.object_id)],
-      );
+      await this.store.query(`update vault_objects set anchor_tx = $1 where object_id = any($2::text[])`, [
+        receipt.transactionHash,
+        rows.map((r) => r.object_id),
+      ]);
     }
     const erased = await this.store.query<ObjectRow>(
       "select * from vault_objects where erased_at is not null and erase_tx is null and anchor_tx is not null limit $1",
@@ -495,12 +501,18 @@ export class DataService {
   async grant(body: unknown): Promise<ConsentView> {
     const parsed = grantSchema.safeParse(body);
     if (!parsed.success)
-      throw new DataError("invalid", `bad grant: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new DataError(
+        "invalid",
+        `bad grant: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     const input = parsed.data;
     const { terms } = input;
     if (terms.validUntil <= terms.validFrom) throw new DataError("invalid", "validUntil must be after validFrom");
     if (input.kfrags.length !== this.options.proxies)
-      throw new DataError("invalid", `the platform runs ${this.options.proxies} re-encryption proxies; got ${input.kfrags.length} key fragments`);
+      throw new DataError(
+        "invalid",
+        `the platform runs ${this.options.proxies} re-encryption proxies; got ${input.kfrags.length} key fragments`,
+      );
     if (input.threshold > input.kfrags.length)
       throw new DataError("invalid", `threshold ${input.threshold} exceeds the ${input.kfrags.length} fragments`);
     const onchain = this.onchainTerms(terms);
@@ -612,12 +624,14 @@ export class DataService {
 
   async consentsOf(filter: { subject?: string; grantee?: string }): Promise<ConsentView[]> {
     const { rows } = filter.subject
-      ? await this.store.query<ConsentRow>("select * from consents where subject = $1 order by created_at, consent_id", [
-          filter.subject,
-        ])
-      : await this.store.query<ConsentRow>("select * from consents where grantee = $1 order by created_at, consent_id", [
-          filter.grantee,
-        ]);
+      ? await this.store.query<ConsentRow>(
+          "select * from consents where subject = $1 order by created_at, consent_id",
+          [filter.subject],
+        )
+      : await this.store.query<ConsentRow>(
+          "select * from consents where grantee = $1 order by created_at, consent_id",
+          [filter.grantee],
+        );
     return rows.map(consentView);
   }
 
@@ -669,7 +683,10 @@ export class DataService {
   async read(consumer: string, objectId: string, body: unknown) {
     const parsed = readSchema.safeParse(body);
     if (!parsed.success)
-      throw new DataError("invalid", `bad read: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new DataError(
+        "invalid",
+        `bad read: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     const { consentId, purpose, credential } = parsed.data;
     const object = await this.objectRow(objectId);
     if (object.erased_at !== null)
@@ -679,23 +696,39 @@ export class DataService {
       throw new DataError("erased", `object ${objectId} is past its retention; it is being erased`);
 
     const presented = await this.options.identity.verifyAccessCredential(credential, consumer);
-    if (!presented.ok) throw new DataError("credential_rejected", `the access credential is not accepted: ${presented.reason}`);
+    if (!presented.ok)
+      throw new DataError("credential_rejected", `the access credential is not accepted: ${presented.reason}`);
     if (presented.vehicle !== object.subject)
-      throw new DataError("credential_rejected", `the credential grants access to ${presented.vehicle}, not ${object.subject}`);
+      throw new DataError(
+        "credential_rejected",
+        `the credential grants access to ${presented.vehicle}, not ${object.subject}`,
+      );
     if (presented.consentId !== undefined && presented.consentId !== consentId)
-      throw new DataError("credential_rejected", `the credential is for consent ${presented.consentId}, not ${consentId}`);
+      throw new DataError(
+        "credential_rejected",
+        `the credential is for consent ${presented.consentId}, not ${consentId}`,
+      );
     if (!presented.scopes.some((s) => s === object.kind || s === `${object.kind}:read`))
       throw new DataError("credential_rejected", `the credential's scopes do not include ${object.kind}`);
     if (presented.expiry <= now) throw new DataError("credential_rejected", "the access credential has expired");
 
     const consent = await this.consentRow(consentId).catch(() => undefined);
     if (!consent || consent.subject !== object.subject || consent.grantee !== consumer)
-      throw new DataError("no_consent", `consent ${consentId} does not name ${consumer} as grantee of ${object.subject}`);
+      throw new DataError(
+        "no_consent",
+        `consent ${consentId} does not name ${consumer} as grantee of ${object.subject}`,
+      );
     if (consent.purpose !== purpose)
-      throw new DataError("no_consent", `consent ${consentId} is for the purpose "${consent.purpose}", not "${purpose}"`);
+      throw new DataError(
+        "no_consent",
+        `consent ${consentId} is for the purpose "${consent.purpose}", not "${purpose}"`,
+      );
     if (consent.status !== "active") throw new DataError("no_consent", `consent ${consentId} was revoked`);
     if (now < num(consent.valid_from) || now >= num(consent.valid_until))
-      throw new DataError("no_consent", `consent ${consentId} is not valid now (${consent.valid_from}..${consent.valid_until})`);
+      throw new DataError(
+        "no_consent",
+        `consent ${consentId} is not valid now (${consent.valid_from}..${consent.valid_until})`,
+      );
     const covered = await this.options.client.readContract({
       address: this.options.contracts.consentRegistry,
       abi: consentRegistryAbi,
@@ -703,9 +736,13 @@ export class DataService {
       args: [consentId as Hex, didId(consumer), scopesToMask([object.kind])],
     });
     if (!covered)
-      throw new DataError("no_consent", `the ConsentRegistry does not confirm consent ${consentId} for ${object.kind} now`, {
-        details: "revoked, expired, the vehicle changed owner, or the scope is not granted",
-      });
+      throw new DataError(
+        "no_consent",
+        `the ConsentRegistry does not confirm consent ${consentId} for ${object.kind} now`,
+        {
+          details: "revoked, expired, the vehicle changed owner, or the scope is not granted",
+        },
+      );
 
     return this.store.transaction(async (tx) => {
       // Locked re-read: a concurrent erasure or revocation commits before or after, never in between.
@@ -719,7 +756,8 @@ export class DataService {
       if (frags.length < consent.threshold)
         throw new DataError("no_consent", `consent ${consentId} has no key fragments left (revoked)`);
       const ciphertext = await this.options.blobs.get(fresh.blob);
-      if (!ciphertext) throw new DataError("unavailable", `the ciphertext of ${objectId} is missing from the blob store`);
+      if (!ciphertext)
+        throw new DataError("unavailable", `the ciphertext of ${objectId} is missing from the blob store`);
       const capsule = new Uint8Array(fresh.capsule);
       const cfrags = frags.map((f) => ({
         proxy: f.proxy,
@@ -731,7 +769,14 @@ export class DataService {
       );
       const seq = BigInt(counter[0]?.value ?? 0n);
       const at = BigInt(now);
-      const leaf = disclosureLeaf({ seq, objectId: objectId as Hex, consumer, purpose, consentId: consentId as Hex, at });
+      const leaf = disclosureLeaf({
+        seq,
+        objectId: objectId as Hex,
+        consumer,
+        purpose,
+        consentId: consentId as Hex,
+        at,
+      });
       await tx.query(
         `insert into disclosures (seq, at, object_id, subject, consumer, purpose, consent_id, leaf)
          values ($1,$2,$3,$4,$5,$6,$7,$8)`,
@@ -779,7 +824,9 @@ export class DataService {
   }
 
   /** Anchors the disclosures not yet anchored as one Merkle root (leaves in sequence order). */
-  async anchorDisclosures(maxEntries = 10_000): Promise<{ index: number; root: Hex; from: number; to: number } | undefined> {
+  async anchorDisclosures(
+    maxEntries = 10_000,
+  ): Promise<{ index: number; root: Hex; from: number; to: number } | undefined> {
     const { rows } = await this.store.query<{ seq: bigint; leaf: string }>(
       "select seq, leaf from disclosures where anchor_index is null order by seq limit $1",
       [maxEntries],
@@ -797,17 +844,15 @@ export class DataService {
       functionName: "anchorDisclosures",
       args: [tree.root, from, to],
     });
-    const { rows: countRows } = await this.store.query<{ n: bigint }>("select count(*)::int8 as n from disclosure_anchors");
+    const { rows: countRows } = await this.store.query<{ n: bigint }>(
+      "select count(*)::int8 as n from disclosure_anchors",
+    );
     const index = Number(countRows[0]?.n ?? 0n);
     await this.store.transaction(async (tx) => {
-      await tx.query("insert into disclosure_anchors (idx, root, from_seq, to_seq, tx, at) values ($1,$2,$3,$4,$5,$6)", [
-        index,
-        tree.root,
-        from,
-        to,
-        receipt.transactionHash,
-        this.now(),
-      ]);
+      await tx.query(
+        "insert into disclosure_anchors (idx, root, from_seq, to_seq, tx, at) values ($1,$2,$3,$4,$5,$6)",
+        [index, tree.root, from, to, receipt.transactionHash, this.now()],
+      );
       await tx.query("update disclosures set anchor_index = $1 where seq between $2 and $3", [index, from, to]);
     });
     return { index, root: tree.root, from: Number(from), to: Number(to) };
@@ -845,7 +890,8 @@ export class DataService {
   /** Records a breach: the affected objects' owners each get a notification; the record is anchored on chain. */
   async recordIncident(body: unknown) {
     const parsed = incidentSchema.safeParse(body);
-    if (!parsed.success) throw new DataError("invalid", "an incident needs { title, description, detectedAt, objectIds }");
+    if (!parsed.success)
+      throw new DataError("invalid", "an incident needs { title, description, detectedAt, objectIds }");
     const input = parsed.data;
     const ids = [...new Set(input.objectIds)].sort();
     const { rows } = await this.store.query<{ object_id: string; subject: string }>(
@@ -854,7 +900,13 @@ export class DataService {
     );
     if (rows.length !== ids.length) {
       const known = new Set(rows.map((r) => r.object_id));
-      throw new DataError("not_found", `unknown objects: ${ids.filter((id) => !known.has(id)).slice(0, 5).join(", ")}`);
+      throw new DataError(
+        "not_found",
+        `unknown objects: ${ids
+          .filter((id) => !known.has(id))
+          .slice(0, 5)
+          .join(", ")}`,
+      );
     }
     const bySubject = new Map<string, string[]>();
     for (const r of rows) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r.object_id]);
@@ -866,13 +918,28 @@ export class DataService {
       await tx.query(
         `insert into incidents (incident_id, title, description, detected_at, recorded_at, details_hash, affected_root,
            affected_count) values ($1,$2,$3,$4,$5,$6,$7,$8) on conflict (incident_id) do nothing`,
-        [incidentId, input.title, input.description, input.detectedAt, recordedAt, detailsHash, affectedRoot, ids.length],
+        [
+          incidentId,
+          input.title,
+          input.description,
+          input.detectedAt,
+          recordedAt,
+          detailsHash,
+          affectedRoot,
+          ids.length,
+        ],
       );
       for (const [subject, objectIds] of bySubject)
         await tx.query(
           `insert into notifications (id, subject, incident_id, object_ids, created_at) values ($1,$2,$3,$4,$5)
            on conflict (id) do nothing`,
-          [keccak256(stringToHex(`${incidentId}/${subject}`)), subject, incidentId, JSON.stringify(objectIds), recordedAt],
+          [
+            keccak256(stringToHex(`${incidentId}/${subject}`)),
+            subject,
+            incidentId,
+            JSON.stringify(objectIds),
+            recordedAt,
+          ],
         );
     });
     const receipt = await this.options.writer.write({
@@ -881,7 +948,10 @@ export class DataService {
       functionName: "recordIncident",
       args: [incidentId, detailsHash, affectedRoot, ids.length, BigInt(input.detectedAt)],
     });
-    await this.store.query("update incidents set tx = $1 where incident_id = $2", [receipt.transactionHash, incidentId]);
+    await this.store.query("update incidents set tx = $1 where incident_id = $2", [
+      receipt.transactionHash,
+      incidentId,
+    ]);
     return { incidentId, affectedObjects: ids.length, notifiedOwners: bySubject.size, tx: receipt.transactionHash };
   }
 
@@ -917,7 +987,10 @@ export class DataService {
   async createRequest(requester: string, body: unknown) {
     const parsed = requestSchema.safeParse(body);
     if (!parsed.success)
-      throw new DataError("invalid", `bad data request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new DataError(
+        "invalid",
+        `bad data request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     const input = parsed.data;
     try {
       scopesToMask(input.kinds);
@@ -975,7 +1048,11 @@ export class DataService {
       maxParticipants: r.max_participants,
       status: r.status,
       createdAt: num(r.created_at),
-      participants: participants.map((p) => ({ subject: p.subject, consentId: p.consent_id, joinedAt: num(p.joined_at) })),
+      participants: participants.map((p) => ({
+        subject: p.subject,
+        consentId: p.consent_id,
+        joinedAt: num(p.joined_at),
+      })),
     };
   }
 

@@ -4,8 +4,8 @@
 // indexer's cursor, a row of amc_index_cursors(name, chain_id, block, block_hash) holding the last block whose
 // logs were handled. Either both commit or neither does, so a crash, a throwing handler or a restart never
 // applies a log twice or skips one: the next sync starts after the stored cursor. The transaction also checks
-// that the cursor is still where this instance read it, so two instances with the same name cannot both apply a
-// page (the loser gets IndexerCursorMovedError and retries from the new cursor).
+// that the cursor is still where this instance read it and moves it by compare-and-set, so two instances with the
+// same name cannot both apply a page (the loser gets IndexerCursorMovedError and retries from the new cursor).
 //
 // Reorganisations. Blocks within `confirmations` of the head are not indexed. Every sync first checks that the
 // cursor's block hash is still the chain's block at that height; a page is committed only if its last block's
@@ -38,6 +38,7 @@ import {
   parseEventLogs,
 } from "viem";
 import { Mutex } from "./mutex.js";
+import { SqlState, sqlStateOf } from "./sqlError.js";
 import type { Sql, Store } from "./store.js";
 
 /** The chain no longer has the block an indexer's cursor points at. */
@@ -309,12 +310,7 @@ export class ChainIndexer<const abi extends Abi> {
       await store.transaction(async (tx) => {
         await this.#claim(tx, expected);
         if (logs.length > 0) await handle(tx, logs);
-        await tx.query(
-          `INSERT INTO amc_index_cursors (name, chain_id, block, block_hash) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (name, chain_id) DO UPDATE
-           SET block = EXCLUDED.block, block_hash = EXCLUDED.block_hash, updated_at = now()`,
-          [this.name, this.chainId, next.block, next.blockHash],
-        );
+        await this.#advance(tx, expected, next);
       });
       cursor = next;
       result.cursor = next;
@@ -327,7 +323,33 @@ export class ChainIndexer<const abi extends Abi> {
     return result;
   }
 
-  /** Locks the cursor row and checks that it is still `expected`: no other instance moved it meanwhile. */
+  /**
+   * Moves the cursor from `expected` to `next` as a compare-and-set (a plain INSERT for the first page, an UPDATE
+   * of the expected row otherwise), so that even at a weaker isolation level two instances cannot both advance it.
+   */
+  async #advance(tx: Sql, expected: IndexCursor | undefined, next: IndexCursor): Promise<void> {
+    if (!expected) {
+      try {
+        await tx.query("INSERT INTO amc_index_cursors (name, chain_id, block, block_hash) VALUES ($1, $2, $3, $4)", [
+          this.name,
+          this.chainId,
+          next.block,
+          next.blockHash,
+        ]);
+      } catch (error) {
+        throw sqlStateOf(error) === SqlState.uniqueViolation ? this.#moved(expected, "a cursor", error) : error;
+      }
+      return;
+    }
+    const { rowCount } = await tx.query(
+      `UPDATE amc_index_cursors SET block = $3, block_hash = $4, updated_at = now()
+       WHERE name = $1 AND chain_id = $2 AND block = $5 AND block_hash = $6`,
+      [this.name, this.chainId, next.block, next.blockHash, expected.block, expected.blockHash],
+    );
+    if (rowCount !== 1) throw this.#moved(expected, "another cursor");
+  }
+
+  /** Locks the cursor row and checks that it is still `expected` (fails early, before the handler runs). */
   async #claim(tx: Sql, expected: IndexCursor | undefined): Promise<void> {
     const { rows } = await tx.query<{ block: bigint; block_hash: Hex }>(
       "SELECT block, block_hash FROM amc_index_cursors WHERE name = $1 AND chain_id = $2 FOR UPDATE",
@@ -335,15 +357,18 @@ export class ChainIndexer<const abi extends Abi> {
     );
     const stored = rows[0];
     if (stored?.block !== expected?.block || stored?.block_hash !== expected?.blockHash)
-      throw new IndexerCursorMovedError(
-        `the cursor of indexer "${this.name}" on chain ${this.chainId} moved while this instance was syncing`,
-        {
-          details: `expected ${expected ? `block ${expected.block}` : "no cursor"}, found ${
-            stored ? `block ${stored.block}` : "none"
-          }`,
-          fix: "run one indexer per name and chain against a database; this one will continue from the new cursor",
-        },
-      );
+      throw this.#moved(expected, stored ? `block ${stored.block}` : "none");
+  }
+
+  #moved(expected: IndexCursor | undefined, found: string, cause?: unknown): IndexerCursorMovedError {
+    return new IndexerCursorMovedError(
+      `the cursor of indexer "${this.name}" on chain ${this.chainId} moved while this instance was syncing`,
+      {
+        details: `expected ${expected ? `block ${expected.block}` : "no cursor"}, found ${found}`,
+        fix: "run one indexer per name and chain against a database; this one continues from the new cursor",
+        cause,
+      },
+    );
   }
 
   async #reorganised(cursor: IndexCursor, canonicalHash: Hex | undefined): Promise<void> {

@@ -15,10 +15,16 @@ export const POSTGRES_INSTALL_HINT = "install with: sudo apt-get install postgre
 
 export type PostgresBinaries = { initdb: string; postgres: string };
 
+export type FindPostgresOptions = {
+  env?: NodeJS.ProcessEnv;
+  /** Where Debian installs the server, one folder per major version. */
+  debianRoot?: string;
+};
+
 /** initdb and postgres from PATH, else from the newest /usr/lib/postgresql/<version>/bin (Debian's layout). */
-export function findPostgresBinaries(env: NodeJS.ProcessEnv = process.env): PostgresBinaries | undefined {
-  const dirs = (env.PATH ?? "").split(delimiter).filter(Boolean);
-  const debian = "/usr/lib/postgresql";
+export function findPostgresBinaries(options: FindPostgresOptions = {}): PostgresBinaries | undefined {
+  const dirs = ((options.env ?? process.env).PATH ?? "").split(delimiter).filter(Boolean);
+  const debian = options.debianRoot ?? "/usr/lib/postgresql";
   if (existsSync(debian))
     dirs.push(
       ...readdirSync(debian)
@@ -80,10 +86,10 @@ function run(command: string, args: string[], account: { uid: number; gid: numbe
  * skip their server tests with POSTGRES_INSTALL_HINT). With CI=true missing binaries are an error, so a CI
  * machine without PostgreSQL cannot pass by skipping.
  */
-export async function startTestPostgres(env: NodeJS.ProcessEnv = process.env): Promise<TestPostgres | undefined> {
-  const binaries = findPostgresBinaries(env);
+export async function startTestPostgres(options: FindPostgresOptions = {}): Promise<TestPostgres | undefined> {
+  const binaries = findPostgresBinaries(options);
   if (!binaries) {
-    if (env.CI === "true")
+    if ((options.env ?? process.env).CI === "true")
       throw new EnvironmentError("PostgreSQL server binaries (initdb, postgres) not found, and CI=true", {
         fix: POSTGRES_INSTALL_HINT,
       });
@@ -213,17 +219,26 @@ export type TestEngine = {
   stop(): Promise<void>;
 };
 
+// One initialised PGlite folder per process, copied for each fresh store; removed when the last engine using it
+// stops (test workers may end without an "exit" event, so that cannot be relied on).
 let pgliteTemplate: Promise<string> | undefined;
+let pgliteTemplateUsers = 0;
 
 function pgliteTemplateDir(): Promise<string> {
   pgliteTemplate ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "amc-pglite-template-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const store = await openStore({ dataDir: dir });
     await store.close();
     return dir;
   })();
   return pgliteTemplate;
+}
+
+async function releasePgliteTemplate(): Promise<void> {
+  if (--pgliteTemplateUsers > 0 || !pgliteTemplate) return;
+  const template = pgliteTemplate;
+  pgliteTemplate = undefined;
+  rmSync(await template, { recursive: true, force: true });
 }
 
 export function testEngine(kind: StoreKind): TestEngine {
@@ -239,6 +254,7 @@ export function testEngine(kind: StoreKind): TestEngine {
   return {
     kind,
     async start() {
+      pgliteTemplateUsers++;
       if (kind === "postgres") server = await startTestPostgres();
       else await pgliteTemplateDir();
     },
@@ -255,6 +271,7 @@ export function testEngine(kind: StoreKind): TestEngine {
       await Promise.all(stores.map((store) => store.close()));
       await server?.stop();
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      await releasePgliteTemplate();
     },
   };
 }

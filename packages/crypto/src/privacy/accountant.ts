@@ -246,7 +246,10 @@ export class PrivacyAccountant {
     return { ok: true, accountant: new PrivacyAccountant(this.budget, totals, ledger) };
   }
 
-  /** Charges `cost` and returns the new accountant; throws BudgetExceededError, charging nothing, if it does not fit. */
+  /**
+   * Charges `cost` and returns the new accountant; throws BudgetExceededError, charging nothing, if it does not
+   * fit.
+   */
   charge(cost: PrivacyCostLike | PrivacyCost, label?: string): PrivacyAccountant {
     const result = this.tryCharge(cost, label);
     if (!result.ok) throw result.error;

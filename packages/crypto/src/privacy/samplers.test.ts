@@ -13,9 +13,10 @@ import {
 } from "./statistics.testkit.js";
 
 // The hard assertions run on seeded RNGs, so they are deterministic: a correct sampler passes them on every run,
-// and the thresholds (p > 0.001, 5 standard errors) were not tuned to the seeds. The power checks show the same
-// samples are rejected against a pmf only 5% (Laplace scale) or 10% (Gaussian σ²) off, so the tests could catch a wrong sampler. A smaller run on the
-// OS CSPRNG checks the default path with a loose threshold (p > 1e-6, so a false alarm is a one-in-a-million event).
+// and the thresholds (p > 0.001, 5 standard errors) were not tuned to the seeds. The power checks show that the
+// same samples are rejected against a pmf only 5% (Laplace scale) or 10% (Gaussian σ²) off, so the tests can
+// catch a wrong sampler. A smaller run on the OS CSPRNG checks the default path with a loose threshold
+// (p > 1e-6, so a false alarm is a one-in-a-million event).
 
 const N = 60_000;
 const draw = (n: number, sample: () => bigint): bigint[] => Array.from({ length: n }, sample);

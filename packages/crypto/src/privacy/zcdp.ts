@@ -1,7 +1,7 @@
 // Conversions between zero-concentrated DP (ρ-zCDP) and approximate (ε, δ)-DP, for the Gaussian mechanism and the
 // budget accountant. Sources:
 //   - C. Canonne, G. Kamath, T. Steinke, "The Discrete Gaussian for Differential Privacy", NeurIPS 2020,
-//     arXiv:2004.00010, Corollary 13: ρ-zCDP implies (ε, δ)-DP for
+//     arXiv:2004.00010, §2.3, Corollary 13: ρ-zCDP implies (ε, δ)-DP for
 //       δ = inf_{α>1} exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α,
 //     tighter than the classic bound; any α > 1 gives a valid δ, so a slightly-off optimum only costs tightness.
 //   - M. Bun, T. Steinke, "Concentrated Differential Privacy: Simplifications, Extensions, and Lower Bounds",

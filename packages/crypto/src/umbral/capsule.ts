@@ -5,6 +5,7 @@
 
 import { InvalidInputError } from "@amc/utils";
 import { bytesToHex, concatBytes } from "@noble/hashes/utils";
+import { withArena } from "./arithmetic.js";
 import type { CapsuleFrag } from "./capsuleFrag.js";
 import {
   addPoints,
@@ -47,27 +48,31 @@ export type EncapsulateReturnType = {
  * decapsulateOriginal(aliceSk, capsule); // the same 32 bytes as key
  */
 export function encapsulate(delegatingPk: Uint8Array): EncapsulateReturnType {
-  const pk = parsePublicKey(delegatingPk, "delegatingPk");
-  for (;;) {
-    const r = randomScalar();
-    const u = randomScalar();
-    const sum = modN(r + u);
-    if (sum === 0n) continue;
-    const [e, v, shared] = toAffineBatch([G.mul(r), G.mul(u), mulPoint(pk, sum)]);
-    if (e === undefined || v === undefined || shared === undefined) continue;
-    const s = modN(u + r * hashToScalar(DST.capsulePoints, [e, v]));
-    if (s === 0n) continue;
-    return { capsule: Object.freeze({ pointE: e, pointV: v, signature: s }), key: kdf(shared.compressed()) };
-  }
+  return withArena(() => {
+    const pk = parsePublicKey(delegatingPk, "delegatingPk");
+    for (;;) {
+      const r = randomScalar();
+      const u = randomScalar();
+      const sum = modN(r + u);
+      if (sum === 0n) continue;
+      const [e, v, shared] = toAffineBatch([G.mul(r), G.mul(u), mulPoint(pk, sum)]);
+      if (e === undefined || v === undefined || shared === undefined) continue;
+      const s = modN(u + r * hashToScalar(DST.capsulePoints, [e, v]));
+      if (s === 0n) continue;
+      return { capsule: Object.freeze({ pointE: e, pointV: v, signature: s }), key: kdf(shared.compressed()) };
+    }
+  });
 }
 
 /** The capsule's symmetric key, opened with the delegating secret key: KDF(sk_A·(E + V)). */
 export function decapsulateOriginal(delegatingSk: Uint8Array, capsule: Capsule): Uint8Array {
-  const d = parseSecretKey(delegatingSk, "delegatingSk");
-  const sum = addPoints(capsule.pointE, capsule.pointV);
-  const shared = sum === undefined ? undefined : toAffineBatch([mulPoint(sum, d)])[0];
-  if (shared === undefined) throw new InvalidInputError("capsule opens to the point at infinity: it is malformed");
-  return kdf(shared.compressed());
+  return withArena(() => {
+    const d = parseSecretKey(delegatingSk, "delegatingSk");
+    const sum = addPoints(capsule.pointE, capsule.pointV);
+    const shared = sum === undefined ? undefined : toAffineBatch([mulPoint(sum, d)])[0];
+    if (shared === undefined) throw new InvalidInputError("capsule opens to the point at infinity: it is malformed");
+    return kdf(shared.compressed());
+  });
 }
 
 export type DecapsulateReencryptedParameters = {
@@ -85,61 +90,63 @@ export type DecapsulateReencryptedParameters = {
  * Verify each cfrag with `verifyCFrag` first to know which proxy misbehaved.
  */
 export function decapsulateReencrypted(parameters: DecapsulateReencryptedParameters): Uint8Array {
-  const { capsule, cfrags } = parameters;
-  const skB = parseSecretKey(parameters.receivingSk, "receivingSk");
-  const pkA = parsePublicKey(parameters.delegatingPk, "delegatingPk");
-  const first = cfrags[0];
-  if (first === undefined) {
-    throw new InvalidInputError("no cfrags to open the capsule with", {
-      fix: "pass at least `threshold` cfrags returned by reencrypt()",
+  return withArena(() => {
+    const { capsule, cfrags } = parameters;
+    const skB = parseSecretKey(parameters.receivingSk, "receivingSk");
+    const pkA = parsePublicKey(parameters.delegatingPk, "delegatingPk");
+    const first = cfrags[0];
+    if (first === undefined) {
+      throw new InvalidInputError("no cfrags to open the capsule with", {
+        fix: "pass at least `threshold` cfrags returned by reencrypt()",
+      });
+    }
+    const precursor = first.precursor;
+    const seen = new Set<string>();
+    cfrags.forEach((cfrag, i) => {
+      if (!cfrag.precursor.equals(precursor)) {
+        throw new InvalidInputError(`cfrag ${i} comes from a different set of kfrags than cfrag 0`, {
+          details: "each generateKFrags call makes an independent sharing; cfrags of two sharings do not combine",
+          fix: "use cfrags re-encrypted with kfrags of one generateKFrags call",
+        });
+      }
+      const id = bytesToHex(cfrag.kfragId);
+      if (seen.has(id)) {
+        throw new InvalidInputError(`cfrag ${i} repeats the kfrag of an earlier cfrag`, {
+          fix: "pass cfrags from distinct kfrags (distinct proxies)",
+        });
+      }
+      seen.add(id);
     });
-  }
-  const precursor = first.precursor;
-  const seen = new Set<string>();
-  cfrags.forEach((cfrag, i) => {
-    if (!cfrag.precursor.equals(precursor)) {
-      throw new InvalidInputError(`cfrag ${i} comes from a different set of kfrags than cfrag 0`, {
-        details: "each generateKFrags call makes an independent sharing; cfrags of two sharings do not combine",
-        fix: "use cfrags re-encrypted with kfrags of one generateKFrags call",
+
+    const [pkB, dh] = toAffineBatch([G.mul(skB), mulPoint(precursor, skB)]);
+    if (pkB === undefined || dh === undefined) throw new InvalidInputError("receivingSk gives the point at infinity");
+    // Shamir reconstruction at 0 over the share indices x_i = H(precursor, pk_B, dh, id_i).
+    const xs = cfrags.map((cfrag) => hashToScalar(DST.polynomialArg, [precursor, pkB, dh, cfrag.kfragId]));
+    const lambdas = lagrangeAtZero(xs);
+    const d = hashToScalar(DST.sharedSecret, [precursor, pkB, dh]);
+    const h = hashToScalar(DST.capsulePoints, [capsule.pointE, capsule.pointV]);
+    if (capsule.signature === 0n) throw new InvalidInputError("capsule signature is zero: the capsule is malformed");
+
+    // E' = Σ λ_i·E1_i and V' = Σ λ_i·V1_i are never formed: the check s/d·pk_A = h·E' + V' and the key d·(E' + V')
+    // are each one multi-scalar multiplication over the cfrag points.
+    const tables = OddMultiples.build([...cfrags.map((c) => c.pointE1), ...cfrags.map((c) => c.pointV1), pkA]);
+    const pointTables = tables.slice(0, 2 * cfrags.length);
+    const pkTable = tables[tables.length - 1]!;
+    const left = mulMany([pkTable], [modN(capsule.signature * invN(d))]);
+    const right = mulMany(pointTables, [...lambdas.map((l) => modN(l * h)), ...lambdas]);
+    if (!jEquals(left, right)) {
+      throw new InvalidInputError("the cfrags do not open this capsule", {
+        details:
+          "fewer than `threshold` distinct cfrags, cfrags of another capsule or for another receiver (receivingSk), " +
+          "a wrong delegatingPk, or a tampered cfrag or capsule",
+        fix: "collect at least `threshold` cfrags that pass verifyCFrag for this capsule and receiver",
       });
     }
-    const id = bytesToHex(cfrag.kfragId);
-    if (seen.has(id)) {
-      throw new InvalidInputError(`cfrag ${i} repeats the kfrag of an earlier cfrag`, {
-        fix: "pass cfrags from distinct kfrags (distinct proxies)",
-      });
-    }
-    seen.add(id);
+    const dl = lambdas.map((l) => modN(d * l));
+    const shared = toAffineBatch([mulMany(pointTables, [...dl, ...dl])])[0];
+    if (shared === undefined) throw new InvalidInputError("the cfrags open the capsule to the point at infinity");
+    return kdf(shared.compressed());
   });
-
-  const [pkB, dh] = toAffineBatch([G.mul(skB), mulPoint(precursor, skB)]);
-  if (pkB === undefined || dh === undefined) throw new InvalidInputError("receivingSk gives the point at infinity");
-  // Shamir reconstruction at 0 over the share indices x_i = H(precursor, pk_B, dh, id_i).
-  const xs = cfrags.map((cfrag) => hashToScalar(DST.polynomialArg, [precursor, pkB, dh, cfrag.kfragId]));
-  const lambdas = lagrangeAtZero(xs);
-  const d = hashToScalar(DST.sharedSecret, [precursor, pkB, dh]);
-  const h = hashToScalar(DST.capsulePoints, [capsule.pointE, capsule.pointV]);
-  if (capsule.signature === 0n) throw new InvalidInputError("capsule signature is zero: the capsule is malformed");
-
-  // E' = Σ λ_i·E1_i and V' = Σ λ_i·V1_i are never formed: the check s/d·pk_A = h·E' + V' and the key d·(E' + V')
-  // are each one multi-scalar multiplication over the cfrag points.
-  const tables = OddMultiples.build([...cfrags.map((c) => c.pointE1), ...cfrags.map((c) => c.pointV1), pkA]);
-  const pointTables = tables.slice(0, 2 * cfrags.length);
-  const pkTable = tables[tables.length - 1]!;
-  const left = mulMany([pkTable], [modN(capsule.signature * invN(d))]);
-  const right = mulMany(pointTables, [...lambdas.map((l) => modN(l * h)), ...lambdas]);
-  if (!jEquals(left, right)) {
-    throw new InvalidInputError("the cfrags do not open this capsule", {
-      details:
-        "fewer than `threshold` distinct cfrags, cfrags of another capsule or for another receiver (receivingSk), " +
-        "a wrong delegatingPk, or a tampered cfrag or capsule",
-      fix: "collect at least `threshold` cfrags that pass verifyCFrag for this capsule and receiver",
-    });
-  }
-  const dl = lambdas.map((l) => modN(d * l));
-  const shared = toAffineBatch([mulMany(pointTables, [...dl, ...dl])])[0];
-  if (shared === undefined) throw new InvalidInputError("the cfrags open the capsule to the point at infinity");
-  return kdf(shared.compressed());
 }
 
 /** λ_i = Π_{j≠i} x_j / (x_j − x_i) (mod n), with one modular inversion. */
@@ -185,35 +192,37 @@ export function capsuleToBytesSimple(capsule: Capsule): Uint8Array {
  * checks the capsule's own proof s·G = V + H(E, V)·E, as umbral-pre does; throws InvalidInputError otherwise.
  */
 export function capsuleFromBytes(bytes: Uint8Array): Capsule {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidInputError("capsule bytes must be a Uint8Array");
-  let e: Uint8Array;
-  let v: Uint8Array;
-  let s: Uint8Array;
-  if (bytes.length === 98) {
-    e = bytes.subarray(0, 33);
-    v = bytes.subarray(33, 66);
-    s = bytes.subarray(66);
-  } else if (bytes.length === 105) {
-    const reader = new MsgpackReader(bytes, "capsule");
-    reader.array(3, "capsule");
-    e = reader.bin(33, "point E");
-    v = reader.bin(33, "point V");
-    s = reader.bin(32, "signature");
-    reader.end();
-  } else {
-    throw new InvalidInputError(`capsule bytes must be 105 (MessagePack) or 98 (simple) long, got ${bytes.length}`);
-  }
-  const capsule: Capsule = Object.freeze({
-    pointE: parsePoint(e, "capsule point E"),
-    pointV: parsePoint(v, "capsule point V"),
-    signature: parseNonZeroScalar(s, "capsule signature"),
-  });
-  if (!capsuleIsValid(capsule)) {
-    throw new InvalidInputError("capsule fails its self-verification (s·G ≠ V + H(E, V)·E)", {
-      details: "the capsule was altered or was not made by Umbral",
+  return withArena(() => {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidInputError("capsule bytes must be a Uint8Array");
+    let e: Uint8Array;
+    let v: Uint8Array;
+    let s: Uint8Array;
+    if (bytes.length === 98) {
+      e = bytes.subarray(0, 33);
+      v = bytes.subarray(33, 66);
+      s = bytes.subarray(66);
+    } else if (bytes.length === 105) {
+      const reader = new MsgpackReader(bytes, "capsule");
+      reader.array(3, "capsule");
+      e = reader.bin(33, "point E");
+      v = reader.bin(33, "point V");
+      s = reader.bin(32, "signature");
+      reader.end();
+    } else {
+      throw new InvalidInputError(`capsule bytes must be 105 (MessagePack) or 98 (simple) long, got ${bytes.length}`);
+    }
+    const capsule: Capsule = Object.freeze({
+      pointE: parsePoint(e, "capsule point E"),
+      pointV: parsePoint(v, "capsule point V"),
+      signature: parseNonZeroScalar(s, "capsule signature"),
     });
-  }
-  return capsule;
+    if (!capsuleIsValid(capsule)) {
+      throw new InvalidInputError("capsule fails its self-verification (s·G ≠ V + H(E, V)·E)", {
+        details: "the capsule was altered or was not made by Umbral",
+      });
+    }
+    return capsule;
+  });
 }
 
 /** s·G − H(E, V)·E = V. */

@@ -4,6 +4,7 @@
 
 import { AssertionError, InvalidInputError } from "@amc/utils";
 import { concatBytes } from "@noble/hashes/utils";
+import { withArena } from "./arithmetic.js";
 import type { Capsule } from "./capsule.js";
 import { type CurvePoint, jEqualsAffine, mulMany, OddMultiples, toAffineBatch } from "./curve.js";
 import { ecdsaVerify } from "./ecdsa.js";
@@ -45,51 +46,53 @@ export type CapsuleFrag = {
  * verifyCFrag(cfrag, capsule, { verifyingPk, delegatingPk, receivingPk }); // true
  */
 export function reencrypt(capsule: Capsule, kfrag: KeyFrag): CapsuleFrag {
-  const rk = kfrag.key;
-  const u = paramsU();
-  // One table per capsule point serves both scalars, and one inversion normalises all five results.
-  const [tableE, tableV] = OddMultiples.build([capsule.pointE, capsule.pointV]);
-  if (tableE === undefined || tableV === undefined) throw new AssertionError("reencrypt: tables missing");
-  for (;;) {
-    const t = randomScalar();
-    const [e1, v1, e2, v2, u2] = toAffineBatch([
-      mulMany([tableE], [rk]),
-      mulMany([tableV], [rk]),
-      mulMany([tableE], [t]),
-      mulMany([tableV], [t]),
-      u.mul(t),
-    ]);
-    if (e1 === undefined || v1 === undefined || e2 === undefined || v2 === undefined || u2 === undefined) {
-      throw new AssertionError("reencrypt: a product of a curve point and a non-zero scalar is infinity");
+  return withArena(() => {
+    const rk = kfrag.key;
+    const u = paramsU();
+    // One table per capsule point serves both scalars, and one inversion normalises all five results.
+    const [tableE, tableV] = OddMultiples.build([capsule.pointE, capsule.pointV]);
+    if (tableE === undefined || tableV === undefined) throw new AssertionError("reencrypt: tables missing");
+    for (;;) {
+      const t = randomScalar();
+      const [e1, v1, e2, v2, u2] = toAffineBatch([
+        mulMany([tableE], [rk]),
+        mulMany([tableV], [rk]),
+        mulMany([tableE], [t]),
+        mulMany([tableV], [t]),
+        u.mul(t),
+      ]);
+      if (e1 === undefined || v1 === undefined || e2 === undefined || v2 === undefined || u2 === undefined) {
+        throw new AssertionError("reencrypt: a product of a curve point and a non-zero scalar is infinity");
+      }
+      const h = hashToScalar(DST.cfragVerification, [
+        capsule.pointE,
+        e1,
+        e2,
+        capsule.pointV,
+        v1,
+        v2,
+        u.point,
+        kfrag.commitment,
+        u2,
+      ]);
+      const z = modN(t + h * rk);
+      if (z === 0n) continue;
+      return Object.freeze({
+        pointE1: e1,
+        pointV1: v1,
+        kfragId: kfrag.id,
+        precursor: kfrag.precursor,
+        proof: Object.freeze({
+          pointE2: e2,
+          pointV2: v2,
+          kfragCommitment: kfrag.commitment,
+          kfragPok: u2,
+          signature: z,
+          kfragSignature: kfrag.signatureForReceiver,
+        }),
+      });
     }
-    const h = hashToScalar(DST.cfragVerification, [
-      capsule.pointE,
-      e1,
-      e2,
-      capsule.pointV,
-      v1,
-      v2,
-      u.point,
-      kfrag.commitment,
-      u2,
-    ]);
-    const z = modN(t + h * rk);
-    if (z === 0n) continue;
-    return Object.freeze({
-      pointE1: e1,
-      pointV1: v1,
-      kfragId: kfrag.id,
-      precursor: kfrag.precursor,
-      proof: Object.freeze({
-        pointE2: e2,
-        pointV2: v2,
-        kfragCommitment: kfrag.commitment,
-        kfragPok: u2,
-        signature: z,
-        kfragSignature: kfrag.signatureForReceiver,
-      }),
-    });
-  }
+  });
 }
 
 export type VerifyCFragParameters = {
@@ -105,48 +108,50 @@ export type VerifyCFragParameters = {
  * Throws only for malformed keys.
  */
 export function verifyCFrag(cfrag: CapsuleFrag, capsule: Capsule, keys: VerifyCFragParameters): boolean {
-  const verifyingPk = parsePublicKey(keys.verifyingPk, "verifyingPk");
-  const delegatingPk = parsePublicKey(keys.delegatingPk, "delegatingPk");
-  const receivingPk = parsePublicKey(keys.receivingPk, "receivingPk");
-  const { proof } = cfrag;
-  const message = kfragSignatureMessage(
-    cfrag.kfragId,
-    proof.kfragCommitment,
-    cfrag.precursor,
-    delegatingPk,
-    receivingPk,
-  );
-  if (!ecdsaVerify(proof.kfragSignature, message, verifyingPk)) return false;
-  const u = paramsU();
-  const h = hashToScalar(DST.cfragVerification, [
-    capsule.pointE,
-    cfrag.pointE1,
-    proof.pointE2,
-    capsule.pointV,
-    cfrag.pointV1,
-    proof.pointV2,
-    u.point,
-    proof.kfragCommitment,
-    proof.kfragPok,
-  ]);
-  const z = proof.signature;
-  if (z <= 0n || z >= N) return false;
-  const minusH = N - h;
-  const [e, e1, v, v1, u1] = OddMultiples.build([
-    capsule.pointE,
-    cfrag.pointE1,
-    capsule.pointV,
-    cfrag.pointV1,
-    proof.kfragCommitment,
-  ]);
-  if (e === undefined || e1 === undefined || v === undefined || v1 === undefined || u1 === undefined) {
-    throw new AssertionError("verifyCFrag: tables missing");
-  }
-  return (
-    jEqualsAffine(mulMany([e, e1], [z, minusH]), proof.pointE2) &&
-    jEqualsAffine(mulMany([v, v1], [z, minusH]), proof.pointV2) &&
-    jEqualsAffine(mulMany([u.oddMultiples, u1], [z, minusH]), proof.kfragPok)
-  );
+  return withArena(() => {
+    const verifyingPk = parsePublicKey(keys.verifyingPk, "verifyingPk");
+    const delegatingPk = parsePublicKey(keys.delegatingPk, "delegatingPk");
+    const receivingPk = parsePublicKey(keys.receivingPk, "receivingPk");
+    const { proof } = cfrag;
+    const message = kfragSignatureMessage(
+      cfrag.kfragId,
+      proof.kfragCommitment,
+      cfrag.precursor,
+      delegatingPk,
+      receivingPk,
+    );
+    if (!ecdsaVerify(proof.kfragSignature, message, verifyingPk)) return false;
+    const u = paramsU();
+    const h = hashToScalar(DST.cfragVerification, [
+      capsule.pointE,
+      cfrag.pointE1,
+      proof.pointE2,
+      capsule.pointV,
+      cfrag.pointV1,
+      proof.pointV2,
+      u.point,
+      proof.kfragCommitment,
+      proof.kfragPok,
+    ]);
+    const z = proof.signature;
+    if (z <= 0n || z >= N) return false;
+    const minusH = N - h;
+    const [e, e1, v, v1, u1] = OddMultiples.build([
+      capsule.pointE,
+      cfrag.pointE1,
+      capsule.pointV,
+      cfrag.pointV1,
+      proof.kfragCommitment,
+    ]);
+    if (e === undefined || e1 === undefined || v === undefined || v1 === undefined || u1 === undefined) {
+      throw new AssertionError("verifyCFrag: tables missing");
+    }
+    return (
+      jEqualsAffine(mulMany([e, e1], [z, minusH]), proof.pointE2) &&
+      jEqualsAffine(mulMany([v, v1], [z, minusH]), proof.pointV2) &&
+      jEqualsAffine(mulMany([u.oddMultiples, u1], [z, minusH]), proof.kfragPok)
+    );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,8 +9,7 @@ import { bytesToNumberBE } from "@noble/curves/abstract/utils";
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
 import { concatBytes, randomBytes } from "@noble/hashes/utils";
-import { type CurvePoint, G, jAdd, jXModNEquals, mulPoint, toAffineBatch } from "./curve.js";
-import { feToBigInt } from "./field.js";
+import { affineXOf, type CurvePoint, G, jAdd, jXModNEquals, mulPoint } from "./curve.js";
 import { invN, modN, N, scalarToBytes } from "./scalar.js";
 
 const HALF_N = N >> 1n;
@@ -29,9 +28,9 @@ export function ecdsaSign(message: Uint8Array, d: bigint): Uint8Array {
     v = hmac(sha256, k, v);
     const nonce = bytesToNumberBE(v);
     if (nonce > 0n && nonce < N) {
-      const point = toAffineBatch([G.mul(nonce)])[0];
-      if (point !== undefined) {
-        const r = modN(feToBigInt(point.x));
+      const x = affineXOf(G.mul(nonce));
+      if (x !== undefined) {
+        const r = modN(x);
         let s = modN(invN(nonce) * (e + r * d));
         if (r !== 0n && s !== 0n) {
           if (s > HALF_N) s = N - s;

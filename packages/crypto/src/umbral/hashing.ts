@@ -31,7 +31,9 @@ type Part = Uint8Array | CurvePoint;
 export function hashToScalar(dst: string, parts: readonly Part[]): bigint {
   const tag = utf8ToBytes(dst);
   const hash = sha256.create();
-  hash.update(Uint8Array.of(tag.length >>> 24, (tag.length >>> 16) & 0xff, (tag.length >>> 8) & 0xff, tag.length & 0xff));
+  hash.update(
+    Uint8Array.of(tag.length >>> 24, (tag.length >>> 16) & 0xff, (tag.length >>> 8) & 0xff, tag.length & 0xff),
+  );
   hash.update(tag);
   for (const part of parts) hash.update(part instanceof CurvePoint ? part.compressed() : part);
   return (bytesToNumberBE(hash.digest()) % (N - 1n)) + 1n;

@@ -5,6 +5,7 @@
 
 import { InvalidInputError } from "@amc/utils";
 import { concatBytes, randomBytes } from "@noble/hashes/utils";
+import { withArena } from "./arithmetic.js";
 import { type CurvePoint, G, jEqualsAffine, mulPoint, toAffineBatch } from "./curve.js";
 import { ecdsaSign, ecdsaVerify } from "./ecdsa.js";
 import { DST, hashToScalar, kfragSignatureMessage, paramsU } from "./hashing.js";
@@ -55,53 +56,58 @@ export type GenerateKFragsParameters = {
  * const kfrags = generateKFrags({ delegatingSk: aliceSk, receivingPk: bobPk, signerSk, threshold: 2, shares: 3 });
  */
 export function generateKFrags(parameters: GenerateKFragsParameters): KeyFrag[] {
-  const { threshold, shares } = parameters;
-  if (!Number.isSafeInteger(threshold) || threshold < 1) {
-    throw new InvalidInputError(`threshold must be an integer ≥ 1, got ${threshold}`);
-  }
-  if (!Number.isSafeInteger(shares) || shares < threshold) {
-    throw new InvalidInputError(`shares must be an integer ≥ threshold (${threshold}), got ${shares}`, {
-      fix: "make at least as many kfrags as the receiver needs",
-    });
-  }
-  const delegatingSk = parseSecretKey(parameters.delegatingSk, "delegatingSk");
-  const receivingPk = parsePublicKey(parameters.receivingPk, "receivingPk");
-  const signerSk = parseSecretKey(parameters.signerSk, "signerSk");
-  const signDelegatingKey = parameters.signDelegatingKey ?? true;
-  const signReceivingKey = parameters.signReceivingKey ?? true;
+  return withArena(() => {
+    const { threshold, shares } = parameters;
+    if (!Number.isSafeInteger(threshold) || threshold < 1) {
+      throw new InvalidInputError(`threshold must be an integer ≥ 1, got ${threshold}`);
+    }
+    if (!Number.isSafeInteger(shares) || shares < threshold) {
+      throw new InvalidInputError(`shares must be an integer ≥ threshold (${threshold}), got ${shares}`, {
+        fix: "make at least as many kfrags as the receiver needs",
+      });
+    }
+    const delegatingSk = parseSecretKey(parameters.delegatingSk, "delegatingSk");
+    const receivingPk = parsePublicKey(parameters.receivingPk, "receivingPk");
+    const signerSk = parseSecretKey(parameters.signerSk, "signerSk");
+    const signDelegatingKey = parameters.signDelegatingKey ?? true;
+    const signReceivingKey = parameters.signReceivingKey ?? true;
 
-  // The precursor x·G is an ephemeral DH key towards pk_B: d = H(precursor, pk_B, x·pk_B) is then known to the
-  // receiver alone, and the shared polynomial has f(0) = sk_A / d.
-  const x = randomScalar();
-  const [delegatingPk, precursor, dh] = toAffineBatch([G.mul(delegatingSk), G.mul(x), mulPoint(receivingPk, x)]);
-  if (delegatingPk === undefined || precursor === undefined || dh === undefined) {
-    throw new InvalidInputError("a key maps to the point at infinity");
-  }
-  const d = hashToScalar(DST.sharedSecret, [precursor, receivingPk, dh]);
-  const coefficients = [modN(delegatingSk * invN(d))];
-  for (let i = 1; i < threshold; i++) coefficients.push(randomScalar());
+    // The precursor x·G is an ephemeral DH key towards pk_B: d = H(precursor, pk_B, x·pk_B) is then known to the
+    // receiver alone, and the shared polynomial has f(0) = sk_A / d.
+    const x = randomScalar();
+    const [delegatingPk, precursor, dh] = toAffineBatch([G.mul(delegatingSk), G.mul(x), mulPoint(receivingPk, x)]);
+    if (delegatingPk === undefined || precursor === undefined || dh === undefined) {
+      throw new InvalidInputError("a key maps to the point at infinity");
+    }
+    const d = hashToScalar(DST.sharedSecret, [precursor, receivingPk, dh]);
+    const coefficients = [modN(delegatingSk * invN(d))];
+    for (let i = 1; i < threshold; i++) coefficients.push(randomScalar());
 
-  const u = paramsU();
-  const drawn: { id: Uint8Array; key: bigint }[] = [];
-  while (drawn.length < shares) {
-    const id = randomBytes(32);
-    const key = evaluate(coefficients, hashToScalar(DST.polynomialArg, [precursor, receivingPk, dh, id]));
-    if (key !== 0n) drawn.push({ id, key });
-  }
-  const commitments = toAffineBatch(drawn.map((share) => u.mul(share.key)));
-  return drawn.map(({ id, key }, i) => {
-    const commitment = commitments[i]!;
-    const sign = (dpk: CurvePoint | undefined, rpk: CurvePoint | undefined) =>
-      ecdsaSign(kfragSignatureMessage(id, commitment, precursor, dpk, rpk), signerSk);
-    return Object.freeze({
-      id,
-      key,
-      precursor,
-      commitment,
-      signatureForProxy: sign(signDelegatingKey ? delegatingPk : undefined, signReceivingKey ? receivingPk : undefined),
-      signatureForReceiver: sign(delegatingPk, receivingPk),
-      delegatingKeySigned: signDelegatingKey,
-      receivingKeySigned: signReceivingKey,
+    const u = paramsU();
+    const drawn: { id: Uint8Array; key: bigint }[] = [];
+    while (drawn.length < shares) {
+      const id = randomBytes(32);
+      const key = evaluate(coefficients, hashToScalar(DST.polynomialArg, [precursor, receivingPk, dh, id]));
+      if (key !== 0n) drawn.push({ id, key });
+    }
+    const commitments = toAffineBatch(drawn.map((share) => u.mul(share.key)));
+    return drawn.map(({ id, key }, i) => {
+      const commitment = commitments[i]!;
+      const sign = (dpk: CurvePoint | undefined, rpk: CurvePoint | undefined) =>
+        ecdsaSign(kfragSignatureMessage(id, commitment, precursor, dpk, rpk), signerSk);
+      return Object.freeze({
+        id,
+        key,
+        precursor,
+        commitment,
+        signatureForProxy: sign(
+          signDelegatingKey ? delegatingPk : undefined,
+          signReceivingKey ? receivingPk : undefined,
+        ),
+        signatureForReceiver: sign(delegatingPk, receivingPk),
+        delegatingKeySigned: signDelegatingKey,
+        receivingKeySigned: signReceivingKey,
+      });
     });
   });
 }
@@ -127,20 +133,23 @@ export type VerifyKFragParameters = {
  * delegator chose to bind; a bound key that is not passed fails). Throws only for malformed keys.
  */
 export function verifyKFrag(kfrag: KeyFrag, keys: VerifyKFragParameters): boolean {
-  const verifyingPk = parsePublicKey(keys.verifyingPk, "verifyingPk");
-  const delegatingPk = keys.delegatingPk === undefined ? undefined : parsePublicKey(keys.delegatingPk, "delegatingPk");
-  const receivingPk = keys.receivingPk === undefined ? undefined : parsePublicKey(keys.receivingPk, "receivingPk");
-  if (kfrag.delegatingKeySigned && delegatingPk === undefined) return false;
-  if (kfrag.receivingKeySigned && receivingPk === undefined) return false;
-  if (!jEqualsAffine(paramsU().mul(kfrag.key), kfrag.commitment)) return false;
-  const message = kfragSignatureMessage(
-    kfrag.id,
-    kfrag.commitment,
-    kfrag.precursor,
-    kfrag.delegatingKeySigned ? delegatingPk : undefined,
-    kfrag.receivingKeySigned ? receivingPk : undefined,
-  );
-  return ecdsaVerify(kfrag.signatureForProxy, message, verifyingPk);
+  return withArena(() => {
+    const verifyingPk = parsePublicKey(keys.verifyingPk, "verifyingPk");
+    const delegatingPk =
+      keys.delegatingPk === undefined ? undefined : parsePublicKey(keys.delegatingPk, "delegatingPk");
+    const receivingPk = keys.receivingPk === undefined ? undefined : parsePublicKey(keys.receivingPk, "receivingPk");
+    if (kfrag.delegatingKeySigned && delegatingPk === undefined) return false;
+    if (kfrag.receivingKeySigned && receivingPk === undefined) return false;
+    if (!jEqualsAffine(paramsU().mul(kfrag.key), kfrag.commitment)) return false;
+    const message = kfragSignatureMessage(
+      kfrag.id,
+      kfrag.commitment,
+      kfrag.precursor,
+      kfrag.delegatingKeySigned ? delegatingPk : undefined,
+      kfrag.receivingKeySigned ? receivingPk : undefined,
+    );
+    return ecdsaVerify(kfrag.signatureForProxy, message, verifyingPk);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

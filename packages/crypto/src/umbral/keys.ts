@@ -4,6 +4,7 @@
 
 import { InvalidInputError } from "@amc/utils";
 import { bytesToNumberBE } from "@noble/curves/abstract/utils";
+import { withArena } from "./arithmetic.js";
 import { CurvePoint, G, toAffineBatch } from "./curve.js";
 import { N, randomScalar, scalarToBytes } from "./scalar.js";
 
@@ -20,7 +21,9 @@ export function generateSecretKey(): Uint8Array {
  * const pk = publicKeyOf(sk); // Uint8Array(33), 0x02/0x03 ‖ x
  */
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return publicPointOf(parseSecretKey(secretKey, "secretKey")).toBytes();
+  return withArena(() => {
+    return publicPointOf(parseSecretKey(secretKey, "secretKey")).toBytes();
+  });
 }
 
 /** d·G as a curve point. */
@@ -76,7 +79,8 @@ export function parsePoint(bytes: Uint8Array, name: string): CurvePoint {
 /** A 32-byte big-endian scalar in [1, n), or InvalidInputError naming `name`. */
 export function parseNonZeroScalar(bytes: Uint8Array, name: string): bigint {
   const k = bytesToNumberBE(bytes);
-  if (k === 0n) throw new InvalidInputError(`${name} is zero`, { details: "a zero scalar is never produced by Umbral" });
+  if (k === 0n)
+    throw new InvalidInputError(`${name} is zero`, { details: "a zero scalar is never produced by Umbral" });
   if (k >= N) throw new InvalidInputError(`${name} is not below the secp256k1 group order n`);
   return k;
 }

@@ -9,9 +9,9 @@ import {
   createOwnerToken,
   fromUpload,
   makeKFrags,
-  onchainTerms,
   type ObjectMeta,
   type ObjectView,
+  onchainTerms,
   openReencrypted,
   sealObject,
   toUpload,
@@ -104,11 +104,11 @@ export class DataClient {
     vehicleKey: { kid: string; privateJwk: PrivateJwk };
   }): Upload {
     const sealed = sealObject(umbralKem, params.meta, params.data, params.ownerUmbralPk);
-    const signature = sign(
-      "sha256",
-      uploadDigest(sealed),
-      { key: params.vehicleKey.privateJwk as never, format: "jwk", dsaEncoding: "ieee-p1363" } as never,
-    );
+    const signature = sign("sha256", uploadDigest(sealed), {
+      key: params.vehicleKey.privateJwk as never,
+      format: "jwk",
+      dsaEncoding: "ieee-p1363",
+    } as never);
     return toUpload(sealed, params.vehicleKey.kid, signature);
   }
 
@@ -160,29 +160,49 @@ export class DataClient {
   }
 
   async objects(owner: LocalAccount, subject: string): Promise<ObjectView[]> {
-    return (await this.call<{ objects: ObjectView[] }>("GET", `/v1/data/objects?subject=${encodeURIComponent(subject)}`, undefined, await this.ownerAuth(owner))).objects;
+    return (
+      await this.call<{ objects: ObjectView[] }>(
+        "GET",
+        `/v1/data/objects?subject=${encodeURIComponent(subject)}`,
+        undefined,
+        await this.ownerAuth(owner),
+      )
+    ).objects;
   }
 
   async consents(owner: LocalAccount, subject: string): Promise<ConsentView[]> {
-    return (await this.call<{ consents: ConsentView[] }>("GET", `/v1/data/consents?subject=${encodeURIComponent(subject)}`, undefined, await this.ownerAuth(owner))).consents;
+    return (
+      await this.call<{ consents: ConsentView[] }>(
+        "GET",
+        `/v1/data/consents?subject=${encodeURIComponent(subject)}`,
+        undefined,
+        await this.ownerAuth(owner),
+      )
+    ).consents;
   }
 
   async disclosures(owner: LocalAccount, subject: string) {
     return (
       await this.call<{
-        disclosures: { seq: number; at: number; objectId: Hex; consumer: string; purpose: string; consentId: Hex; leaf: Hex; anchorIndex: number | null }[];
+        disclosures: {
+          seq: number;
+          at: number;
+          objectId: Hex;
+          consumer: string;
+          purpose: string;
+          consentId: Hex;
+          leaf: Hex;
+          anchorIndex: number | null;
+        }[];
       }>("GET", `/v1/data/disclosures?subject=${encodeURIComponent(subject)}`, undefined, await this.ownerAuth(owner))
     ).disclosures;
   }
 
   async notifications(owner: LocalAccount, subject: string) {
     return (
-      await this.call<{ notifications: { incidentId: Hex; title: string; description: string; objectIds: Hex[]; notifiedAt: number }[] }>(
-        "GET",
-        `/v1/data/notifications?subject=${encodeURIComponent(subject)}`,
-        undefined,
-        await this.ownerAuth(owner),
-      )
+      await this.call<{
+        notifications: { incidentId: Hex; title: string; description: string; objectIds: Hex[]; notifiedAt: number }[];
+      }>("GET", `/v1/data/notifications?subject=${encodeURIComponent(subject)}`, undefined, await this.ownerAuth(owner))
     ).notifications;
   }
 
@@ -238,12 +258,23 @@ export class DataClient {
     return { data, meta: answer.meta, object: answer.object, disclosure: answer.disclosure, validFragments };
   }
 
-  async createRequest(requester: DidActor, body: { kinds: string[]; purpose: string; validFrom: number; validUntil: number; price: string; maxParticipants?: number }) {
+  async createRequest(
+    requester: DidActor,
+    body: {
+      kinds: string[];
+      purpose: string;
+      validFrom: number;
+      validUntil: number;
+      price: string;
+      maxParticipants?: number;
+    },
+  ) {
     return this.call<{ requestId: Hex }>("POST", "/v1/data/requests", body, await this.didAuth(requester));
   }
 
   async requests(status?: string) {
-    return (await this.call<{ requests: unknown[] }>("GET", `/v1/data/requests${status ? `?status=${status}` : ""}`)).requests;
+    return (await this.call<{ requests: unknown[] }>("GET", `/v1/data/requests${status ? `?status=${status}` : ""}`))
+      .requests;
   }
 
   async createDataset(actor: DidActor, body: unknown) {
@@ -251,10 +282,20 @@ export class DataClient {
   }
 
   async queryDataset(actor: DidActor, datasetId: string, body: unknown) {
-    return this.call<Record<string, unknown>>("POST", `/v1/data/datasets/${datasetId}/query`, body, await this.didAuth(actor));
+    return this.call<Record<string, unknown>>(
+      "POST",
+      `/v1/data/datasets/${datasetId}/query`,
+      body,
+      await this.didAuth(actor),
+    );
   }
 
   async releaseDataset(actor: DidActor, datasetId: string, body: unknown) {
-    return this.call<Record<string, unknown>>("POST", `/v1/data/datasets/${datasetId}/release`, body, await this.didAuth(actor));
+    return this.call<Record<string, unknown>>(
+      "POST",
+      `/v1/data/datasets/${datasetId}/release`,
+      body,
+      await this.didAuth(actor),
+    );
   }
 }
