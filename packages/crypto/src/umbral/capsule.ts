@@ -14,9 +14,8 @@ import {
   jAdd,
   jEquals,
   jEqualsAffine,
-  mulMany,
+  LinearCombination,
   mulPoint,
-  OddMultiples,
   toAffineBatch,
 } from "./curve.js";
 import { DST, hashToScalar, kdf } from "./hashing.js";
@@ -128,13 +127,11 @@ export function decapsulateReencrypted(parameters: DecapsulateReencryptedParamet
     if (capsule.signature === 0n) throw new InvalidInputError("capsule signature is zero: the capsule is malformed");
 
     // E' = Σ λ_i·E1_i and V' = Σ λ_i·V1_i are never formed: the check s/d·pk_A = h·E' + V' and the key d·(E' + V')
-    // are each one multi-scalar multiplication over the cfrag points.
-    const tables = OddMultiples.build([...cfrags.map((c) => c.pointE1), ...cfrags.map((c) => c.pointV1), pkA]);
-    const pointTables = tables.slice(0, 2 * cfrags.length);
-    const pkTable = tables[tables.length - 1]!;
-    const left = mulMany([pkTable], [modN(capsule.signature * invN(d))]);
-    const right = mulMany(pointTables, [...lambdas.map((l) => modN(l * h)), ...lambdas]);
-    if (!jEquals(left, right)) {
+    // are each one multi-scalar multiplication over the cfrag points (tables shared).
+    const combination = new LinearCombination([...cfrags.map((c) => c.pointE1), ...cfrags.map((c) => c.pointV1)]);
+    const left = mulPoint(pkA, modN(capsule.signature * invN(d)));
+    const right = combination.sum([...lambdas.map((l) => modN(l * h)), ...lambdas]);
+    if (right === undefined || !jEquals(left, right)) {
       throw new InvalidInputError("the cfrags do not open this capsule", {
         details:
           "fewer than `threshold` distinct cfrags, cfrags of another capsule or for another receiver (receivingSk), " +
@@ -143,7 +140,8 @@ export function decapsulateReencrypted(parameters: DecapsulateReencryptedParamet
       });
     }
     const dl = lambdas.map((l) => modN(d * l));
-    const shared = toAffineBatch([mulMany(pointTables, [...dl, ...dl])])[0];
+    const sum = combination.sum([...dl, ...dl]);
+    const shared = sum === undefined ? undefined : toAffineBatch([sum])[0];
     if (shared === undefined) throw new InvalidInputError("the cfrags open the capsule to the point at infinity");
     return kdf(shared.compressed());
   });

@@ -6,7 +6,7 @@ import { AssertionError, InvalidInputError } from "@amc/utils";
 import { concatBytes } from "@noble/hashes/utils";
 import { withArena } from "./arithmetic.js";
 import type { Capsule } from "./capsule.js";
-import { type CurvePoint, jEqualsAffine, mulMany, OddMultiples, toAffineBatch } from "./curve.js";
+import { type CurvePoint, jEqualsAffine, LinearCombination, mulMany, OddMultiples, toAffineBatch } from "./curve.js";
 import { ecdsaVerify } from "./ecdsa.js";
 import { DST, hashToScalar, kfragSignatureMessage, paramsU } from "./hashing.js";
 import type { KeyFrag } from "./keyFrag.js";
@@ -136,20 +136,22 @@ export function verifyCFrag(cfrag: CapsuleFrag, capsule: Capsule, keys: VerifyCF
     const z = proof.signature;
     if (z <= 0n || z >= N) return false;
     const minusH = N - h;
-    const [e, e1, v, v1, u1] = OddMultiples.build([
+    const combination = new LinearCombination([
       capsule.pointE,
       cfrag.pointE1,
       capsule.pointV,
       cfrag.pointV1,
+      u.point,
       proof.kfragCommitment,
     ]);
-    if (e === undefined || e1 === undefined || v === undefined || v1 === undefined || u1 === undefined) {
-      throw new AssertionError("verifyCFrag: tables missing");
-    }
+    const check = (scalars: bigint[], expected: CurvePoint) => {
+      const sum = combination.sum(scalars);
+      return sum !== undefined && jEqualsAffine(sum, expected);
+    };
     return (
-      jEqualsAffine(mulMany([e, e1], [z, minusH]), proof.pointE2) &&
-      jEqualsAffine(mulMany([v, v1], [z, minusH]), proof.pointV2) &&
-      jEqualsAffine(mulMany([u.oddMultiples, u1], [z, minusH]), proof.kfragPok)
+      check([z, minusH, 0n, 0n, 0n, 0n], proof.pointE2) &&
+      check([0n, 0n, z, minusH, 0n, 0n], proof.pointV2) &&
+      check([0n, 0n, 0n, 0n, z, minusH], proof.kfragPok)
     );
   });
 }

@@ -366,6 +366,40 @@ export function mulMany(tables: readonly OddMultiples[], scalars: readonly bigin
   return result;
 }
 
+/**
+ * Σ k_i·P_i over points that may repeat, with the tables built once for several sums. Equal points are merged
+ * (their scalars added) before the Strauss loop: two copies of one point can cancel each other's digit sums and
+ * make an addition exceptional, and honest inputs do repeat points (with threshold 1, every cfrag carries the
+ * same E1 and V1).
+ */
+export class LinearCombination {
+  readonly #tables: OddMultiples[];
+  readonly #slot: number[];
+
+  constructor(points: readonly CurvePoint[]) {
+    const unique: CurvePoint[] = [];
+    this.#slot = points.map((point) => {
+      const found = unique.findIndex((other) => other.equals(point));
+      return found >= 0 ? found : unique.push(point) - 1;
+    });
+    this.#tables = OddMultiples.build(unique);
+  }
+
+  /** Σ scalars[i]·points[i] (scalars mod n, zero allowed); undefined when it is the point at infinity. */
+  sum(scalars: readonly bigint[]): Jacobian | undefined {
+    const merged = this.#tables.map(() => 0n);
+    this.#slot.forEach((slot, i) => {
+      merged[slot] = (merged[slot]! + (scalars[i] ?? 0n)) % N;
+    });
+    const live = merged.flatMap((k, slot) => (k === 0n ? [] : [{ table: this.#tables[slot]!, k }]));
+    if (live.length === 0) return undefined;
+    return mulMany(
+      live.map(({ table }) => table),
+      live.map(({ k }) => k),
+    );
+  }
+}
+
 /** Multiplies an arbitrary point by one scalar (a `mulMany` of one term). */
 export function mulPoint(point: CurvePoint, k: bigint): Jacobian {
   return mulMany(OddMultiples.build([point]), [k]);

@@ -129,13 +129,15 @@ describe("threshold re-encryption", () => {
     expectInvalid(() => open([]), /no cfrags/);
   });
 
-  it("with threshold 1, each single cfrag opens the capsule", () => {
-    const { alice, bob, kfrags } = setup(1, 2);
+  it("with threshold 1, each cfrag opens the capsule alone, and all of them together (they share E1 and V1)", () => {
+    const { alice, bob, kfrags } = setup(1, 3);
     const { capsule, key } = encapsulate(alice.pk);
-    for (const kfrag of kfrags) {
-      const cfrags = [reencrypt(capsule, kfrag)];
-      expect(decapsulateReencrypted({ receivingSk: bob.sk, delegatingPk: alice.pk, capsule, cfrags })).toEqual(key);
-    }
+    const cfrags = kfrags.map((kfrag) => reencrypt(capsule, kfrag));
+    expect(cfrags[1]!.pointE1.equals(cfrags[0]!.pointE1)).toBe(true);
+    const open = (subset: CapsuleFrag[]) =>
+      decapsulateReencrypted({ receivingSk: bob.sk, delegatingPk: alice.pk, capsule, cfrags: subset });
+    for (const cfrag of cfrags) expect(open([cfrag])).toEqual(key);
+    for (let round = 0; round < 10; round++) expect(open(cfrags)).toEqual(key);
   });
 
   it("fails for another receiver, another capsule, a wrong delegating key and cfrags of two kfrag sets", () => {
