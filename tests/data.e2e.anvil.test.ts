@@ -206,6 +206,46 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     expect(JSON.parse(new TextDecoder().decode(ok.data))).toEqual({ rpm: 2100 });
   });
 
+  it("refuses uploads not signed by the vehicle and consents not signed by its owner", async () => {
+    const other = await bed.newVehicle("WVWZZZ1KZ6W000005");
+    // Signed with another vehicle's key, but claiming to be this car's data.
+    const forgedUpload = DataClient.sealAndSign({
+      meta: {
+        subject: car.did,
+        kind: "telemetry",
+        dataClass: "personal",
+        region: "CN",
+        createdAt: bed.now(),
+        contentType: "text/plain",
+      },
+      data: bytes({ fake: true }),
+      ownerUmbralPk: (await import("@amc/data")).umbralPublicKey(bed.ownerUmbralSk),
+      vehicleKey: { kid: car.obu.kid, privateJwk: other.obu.privateJwk },
+    });
+    const unsigned = await refusal(bed.api.upload(forgedUpload));
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.code).toBe("bad_signature");
+    // A consent for this car signed by a stranger's account: the registry refuses it, nothing is stored.
+    const stranger = privateKeyToAccount(devPrivateKey(9));
+    const refused = await refusal(
+      bed.api.grant({
+        owner: stranger,
+        terms: {
+          subject: car.did,
+          grantee: bed.insurer.did,
+          scopes: ["telemetry"],
+          purpose: "x",
+          validFrom: bed.now() - 10,
+          validUntil: bed.now() + 3600,
+        },
+        delegatingSk: bed.ownerUmbralSk,
+        receivingPk: (await import("@amc/data")).umbralPublicKey(bed.insurer.umbralSk),
+      }),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.message).toMatch(/ConsentRegistryBadSignature/);
+  });
+
   it("an expired consent no longer covers reads", async () => {
     const { stored } = await upload(car, { soc: 81 }, { kind: "battery" });
     const { consent, credential } = await grant(car, ["battery"], "usage-based insurance pricing", 1);

@@ -4,6 +4,7 @@
 import type { ChainPublicClient, ChainWalletClient } from "@amc/chain";
 import { BaseError } from "@amc/utils";
 import type { Abi, Address, Hex, TransactionReceipt } from "viem";
+import { DataError } from "./errors.js";
 
 export class ChainWriter {
   private tail: Promise<unknown> = Promise.resolve();
@@ -24,7 +25,26 @@ export class ChainWriter {
     args: readonly unknown[];
   }): Promise<TransactionReceipt> {
     const run = async () => {
-      const { request } = await this.client.simulateContract({ ...call, account: this.wallet.account } as never);
+      // Simulated against the pending block: its timestamp is the one the transaction will see (the latest block
+      // can be minutes old on a quiet dev chain).
+      let request: unknown;
+      try {
+        ({ request } = await this.client.simulateContract({
+          ...call,
+          account: this.wallet.account,
+          blockTag: "pending",
+        } as never));
+      } catch (error) {
+        const name = revertName(error);
+        if (name)
+          throw new DataError("conflict", `${call.functionName} was refused by the contract: ${name}`, {
+            cause: error,
+          });
+        throw new DataError("unavailable", `the chain did not answer ${call.functionName}`, {
+          details: error instanceof Error ? error.message.split("\n")[0] : String(error),
+          cause: error,
+        });
+      }
       const hash: Hex = await this.wallet.writeContract(request as never);
       const receipt = await this.client.waitForTransactionReceipt({ hash, timeout: 60_000 });
       if (receipt.status !== "success") throw new BaseError(`${call.functionName} reverted in ${hash}`);

@@ -548,6 +548,7 @@ export class DataService {
       grantTx = receipt.transactionHash;
     } catch (error) {
       const name = revertName(error);
+      if (!name) throw error;
       // Idempotent: the same signed consent relayed again (e.g. after a crash before the database write).
       if (name !== "ConsentRegistryAlreadyGranted")
         throw new DataError("invalid", `the ConsentRegistry refused the consent${name ? `: ${name}` : ""}`, {
@@ -652,6 +653,7 @@ export class DataService {
         revokeTx = receipt.transactionHash;
       } catch (error) {
         const name = revertName(error);
+        if (!name) throw error;
         if (name !== "ConsentRegistryAlreadyRevoked")
           throw new DataError("invalid", `the ConsentRegistry refused the revocation${name ? `: ${name}` : ""}`, {
             cause: error,
@@ -893,6 +895,8 @@ export class DataService {
     if (!parsed.success)
       throw new DataError("invalid", "an incident needs { title, description, detectedAt, objectIds }");
     const input = parsed.data;
+    if (input.detectedAt > this.now() + 60)
+      throw new DataError("invalid", `detectedAt ${input.detectedAt} is in the future`);
     const ids = [...new Set(input.objectIds)].sort();
     const { rows } = await this.store.query<{ object_id: string; subject: string }>(
       "select object_id, subject from vault_objects where object_id = any($1::text[])",

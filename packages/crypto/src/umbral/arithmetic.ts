@@ -6,7 +6,7 @@
 //
 // Representation: a field element is 10 signed 64-bit limbs of radix 2^26 at an 80-byte-aligned address of the
 // module's memory, value = Σ limb[i]·2^(26·i), defined modulo p = 2^256 − 2^32 − 977 and not unique.
-// - "Reduced" (what mul, sqr, reduce, lin2r and lin3r write): limbs in [0, 2^26 + 16].
+// - "Reduced" (what mul, sqr, reduce, lin2r and lin3r write): limbs of magnitude ≤ 2^26 + 16.
 // - add, sub, scale and lin2 do not carry ("lazy"). mul and sqr accept limbs of magnitude ≤ 2^29 (8 reduced
 //   elements summed), so a column of 10 products stays below 10·2^58 < 2^62 and i64 arithmetic is exact; the
 //   reductions accept anything below 2^62.
@@ -30,7 +30,7 @@ const LIMBS = 10;
 const RADIX = 2 ** 26;
 const MASK = 0x3ffffffn;
 
-// Scratch slots used inside the module: T0..T13 by the point formulas, X0..X13 by the addition chains.
+// Scratch slots used inside the module: T0..T11 by the point formulas, X0..X11 by the addition chains.
 const T = (i: number) => i * ELEMENT;
 const X = (i: number) => (16 + i) * ELEMENT;
 /** Scratch slots 0..79 for JavaScript helpers (module slots 40..119); never held across a call to another helper. */
@@ -54,9 +54,11 @@ const at = (local: number, offset = 0): Arg =>
   offset === 0 ? get(local) : [...get(local), ...op.i32Const(offset), op.i32Add];
 const addr = (address: number): Arg => op.i32Const(address);
 
+/** Collects functions by name, so that bodies can call functions declared after them. */
 class Emitter {
   readonly specs: FunctionSpec[] = [];
   readonly #index = new Map<string, number>();
+  readonly #pending: (() => void)[] = [];
 
   declare(name: string, params: number, i64Locals: number, exported: boolean, body: (e: Emitter) => number[]): void {
     this.#index.set(name, this.specs.length);
@@ -65,8 +67,6 @@ class Emitter {
       this.specs[this.#index.get(name)!]!.body = body(this);
     });
   }
-
-  readonly #pending: (() => void)[] = [];
 
   call(name: string, ...args: Arg[]): number[] {
     const index = this.#index.get(name);

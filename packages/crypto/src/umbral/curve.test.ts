@@ -115,6 +115,19 @@ describe("wasm field arithmetic against BigInt", () => {
   });
 });
 
+describe("wasm memory discipline", () => {
+  it("refuses arena allocations outside withArena, and releases the arena when the body throws", () => {
+    expect(() => G.mul(5n)).toThrow(/arena allocation outside withArena/);
+    expect(() =>
+      withArena(() => {
+        G.mul(5n);
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    withArena(() => expect(toAffineBatch([G.mul(5n)])[0]!.toBytes()).toEqual(Point.BASE.multiply(5n).toRawBytes(true)));
+  });
+});
+
 describe("LEB128 encoding of the wasm encoder", () => {
   it("encodes unsigned and signed integers as the spec's examples", () => {
     expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);

@@ -3,9 +3,9 @@
 // - Variable-base multiplication (`mulMany`, Strauss for several points at once): GLV split of each scalar into two
 //   ~128-bit halves (λ·(x, y) = (β·x, y)), each recoded into 26 odd signed digits of 5 bits, over a table of the odd
 //   multiples P, 3P, …, 31P. Every digit is non-zero, so the sequence of field operations is the same for every
-//   scalar (125 doublings and 52 additions per point); the parity fix-ups are always computed and selected
-//   arithmetically. BigInt work on the scalar (split, recoding) and table indexing by digit are not constant-time,
-//   as in @noble/curves.
+//   scalar (125 doublings shared by all points, 54 additions per point); the parity fix-ups are always computed
+//   and selected arithmetically. BigInt work on the scalar (split, recoding) and table indexing by digit are not
+//   constant-time, as in @noble/curves.
 // - Fixed-base multiplication (`FixedBase`, for G and Umbral's U): 43 windows of 6 bits, each with a table of its
 //   32 odd multiples, built on first use (a few ms) in the persistent region; a multiplication is 42 mixed
 //   additions and no doublings.
