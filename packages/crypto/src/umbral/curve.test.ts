@@ -207,7 +207,7 @@ describe("curve points and scalar multiplication against @noble/curves", () => {
     });
   });
 
-  it("compares Jacobian points without inverting, and flags a degenerate result as no point", () => {
+  it("compares Jacobian points without inverting, and treats Z = 0 (an exceptional addition's result) as no point", () => {
     withArena(() => {
       const k = randomScalar();
       const a = G.mul(k);
@@ -225,6 +225,25 @@ describe("curve points and scalar multiplication against @noble/curves", () => {
       expect(toAffineBatch([degenerate])[0]).toBeUndefined();
       expect(jEquals(degenerate, degenerate)).toBe(false);
       expect(jEqualsAffine(degenerate, q)).toBe(false);
+    });
+  });
+});
+
+describe("exceptional additions", () => {
+  it("recomputes a product exactly when the fast path hits P + P or P − P, and reports true infinity", () => {
+    withArena(() => {
+      // Two copies of one point with scalars k and 1 − k: the digit sums cancel inside the Strauss loop and make
+      // additions exceptional for many k; the result must still be exactly P.
+      const point = ours(Point.BASE.multiply(randomScalar()));
+      const [a, b] = OddMultiples.build([point, point]);
+      for (let i = 0; i < 40; i++) {
+        const k = randomScalar();
+        const sum = toAffineBatch([mulMany([a!, b!], [k, mod(1n - k, N)])])[0];
+        expect(sum?.equals(point)).toBe(true);
+      }
+      // k·P + (n − k)·P is the point at infinity: no point, not a wrong one.
+      const k = randomScalar();
+      expect(toAffineBatch([mulMany([a!, b!], [k, N - k])])[0]).toBeUndefined();
     });
   });
 });

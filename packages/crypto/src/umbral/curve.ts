@@ -10,14 +10,18 @@
 //   32 odd multiples, built on first use (a few ms) in the persistent region; a multiplication is 42 mixed
 //   additions and no doublings.
 //
-// Exceptional cases: the mixed and general additions are incomplete (P + P and P + (−P) are not handled). With the
-// digit orders used here they cannot occur for honestly random scalars; an adversary who picks both a scalar and a
-// point with a known discrete-log relation can make one occur, and then the result collapses to Z = 0, which every
-// caller treats as "no point" (a failed check), never as a wrong point: a degenerate (0, 0, 0) stays degenerate.
+// Exceptional cases: the mixed and general additions are incomplete (P + P and P + (−P) are not handled). For
+// honest inputs they occur with negligible probability (repeated points are merged first, see LinearCombination);
+// for one point, whether they occur depends on the scalar alone (the group has prime order), so a chosen point
+// cannot provoke them. An adversary choosing several points with known discrete-log relations, or a public scalar,
+// can. An exceptional addition leaves Z = 0, and Z stays 0 through every later formula, so a product whose Z is 0
+// is either the point at infinity or hit one: `mulMany` and `FixedBase.mul` then recompute it with @noble/curves'
+// complete (BigInt, ~50x slower) arithmetic. Every product is therefore exact.
 //
 // Everything that touches wasm memory must run inside `withArena` (the public functions of this folder do).
 
 import { AssertionError } from "@amc/utils";
+import { secp256k1 } from "@noble/curves/secp256k1";
 import {
   arenaAlloc,
   BETA_ELEMENT,
@@ -178,11 +182,6 @@ function normalizeInto(points: readonly number[], targets: readonly Fe[]): void 
   }
 }
 
-/** o = p + q (general Jacobian addition; incomplete, see the file header). */
-export function jAdd(o: Jacobian, p: Jacobian, q: Jacobian): void {
-  wasm.jadd(o.address, p.address, q.address);
-}
-
 /** p (Jacobian) = q (affine), without an inversion: X = x·Z², Y = y·Z³. False when p is degenerate. */
 export function jEqualsAffine(p: Jacobian, q: CurvePoint): boolean {
   if (feIsZero(p.z)) return false;
@@ -241,16 +240,18 @@ const ENTRY = 3 * ELEMENT; // x, y, β·x
 
 /** The odd multiples (2j + 1)·P, j < 16, of one point in wasm memory: x, y and β·x (for λ·P) per entry. */
 export class OddMultiples {
+  readonly point: CurvePoint;
   readonly address: number;
 
-  private constructor(address: number) {
+  private constructor(point: CurvePoint, address: number) {
+    this.point = point;
     this.address = address;
   }
 
   /** Tables for several points with a single field inversion between them (in the arena, or persistent). */
   static build(points: readonly CurvePoint[], persistent = false): OddMultiples[] {
     const tables = points.map(
-      () => new OddMultiples(persistent ? persistentAlloc(3 * TABLE_SIZE) : arenaAlloc(3 * TABLE_SIZE)),
+      (point) => new OddMultiples(point, persistent ? persistentAlloc(3 * TABLE_SIZE) : arenaAlloc(3 * TABLE_SIZE)),
     );
     const jacobians: number[] = [];
     const doubled = new Jacobian();
@@ -363,14 +364,37 @@ export function mulMany(tables: readonly OddMultiples[], scalars: readonly bigin
     subtractIf(acc, spare, term.table, 1, term.neg1, term.fix1);
     subtractIf(acc, spare, term.table, 2, term.neg2, term.fix2);
   }
+  if (feIsZero(result.z))
+    completeInto(
+      result,
+      tables.map((table) => table.point),
+      scalars,
+    );
   return result;
+}
+
+/** Writes Σ k_i·P_i computed by @noble/curves (complete formulas) to `out`; Z = 0 when it is infinity. */
+function completeInto(out: Jacobian, points: readonly CurvePoint[], scalars: readonly bigint[]): void {
+  const Point = secp256k1.ProjectivePoint;
+  let sum = Point.ZERO;
+  points.forEach((point, i) => {
+    sum = sum.add(Point.fromHex(point.compressed()).multiply(scalars[i]!));
+  });
+  if (sum.equals(Point.ZERO)) {
+    writeLimbs(out.z, ZERO);
+    return;
+  }
+  const { x, y } = sum.toAffine();
+  writeLimbs(out.x, bigIntToLimbs(x));
+  writeLimbs(out.y, bigIntToLimbs(y));
+  writeLimbs(out.z, ONE);
 }
 
 /**
  * Σ k_i·P_i over points that may repeat, with the tables built once for several sums. Equal points are merged
  * (their scalars added) before the Strauss loop: two copies of one point can cancel each other's digit sums and
- * make an addition exceptional, and honest inputs do repeat points (with threshold 1, every cfrag carries the
- * same E1 and V1).
+ * make an addition exceptional (then `mulMany` falls back to slow complete arithmetic), and honest inputs do
+ * repeat points: with threshold 1, every cfrag carries the same E1 and V1.
  */
 export class LinearCombination {
   readonly #tables: OddMultiples[];
@@ -481,6 +505,7 @@ export class FixedBase {
       wasm.madd(acc, acc, entry, entry + ELEMENT, -s);
     }
     wasm.scale(result.y, result.y, 1 - 2 * flip);
+    if (feIsZero(result.z)) completeInto(result, [this.point], [k]);
     return result;
   }
 }

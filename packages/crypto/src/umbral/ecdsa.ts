@@ -9,7 +9,7 @@ import { bytesToNumberBE } from "@noble/curves/abstract/utils";
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
 import { concatBytes, randomBytes } from "@noble/hashes/utils";
-import { affineXOf, type CurvePoint, G, jAdd, jXModNEquals, mulPoint } from "./curve.js";
+import { affineXOf, type CurvePoint, G, jXModNEquals, mulMany, OddMultiples } from "./curve.js";
 import { invN, modN, N, scalarToBytes } from "./scalar.js";
 
 const HALF_N = N >> 1n;
@@ -53,7 +53,8 @@ export function ecdsaVerify(signature: Uint8Array, message: Uint8Array, publicKe
   const w = invN(s);
   const u1 = modN(e * w);
   const u2 = modN(r * w);
-  const point = mulPoint(publicKey, u2);
-  if (u1 !== 0n) jAdd(point, point, G.mul(u1));
+  const [q] = OddMultiples.build([publicKey]);
+  if (q === undefined) return false;
+  const point = u1 === 0n ? mulMany([q], [u2]) : mulMany([G.oddMultiples, q], [u1, u2]);
   return jXModNEquals(point, r);
 }
