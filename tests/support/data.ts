@@ -64,6 +64,8 @@ export type DataBed = {
 };
 
 export async function startDataBed(options: { proxies?: number } = {}): Promise<DataBed> {
+  // The data service logs every upload and grant at info; tests and benches want only warnings.
+  process.env.AMC_LOG_LEVEL ??= "warn";
   const net = await startLocalNet([{ name: "main", role: "main" }], { blockTimeSeconds: 0 });
   const clock: DataBed["clock"] = { offset: 0 };
   const now = () => clock.frozen ?? Math.floor(Date.now() / 1000) + clock.offset;
