@@ -211,17 +211,25 @@ export function registerCredentialRoutes(
   };
   const verifyOptions: VerifyCredentialOptions = { resolveKey, issuerHasRole, issuerControls, fetchStatusList };
 
+  // A signed list is reused while its content and signing key are unchanged, for at most a minute: every consented
+  // read verifies a status, and re-signing the same list each time is wasted work.
+  const signedLists = new Map<string, { key: string; jwt: string; at: number }>();
   const statusListCredential = (did: string, purpose: StatusPurpose): string => {
     const state = store.load(did);
     const key = keystore.key(did, "assertionMethod");
     if (!key) throw new ProblemError(404, "Unknown status list", `this gateway publishes no status list for ${did}`);
+    const cacheKey = `${key.kid}|${state.lists[purpose].version}|${state.lists[purpose].encoded}`;
+    const cached = signedLists.get(`${did}|${purpose}`);
+    if (cached && cached.key === cacheKey && Date.now() - cached.at < 60_000) return cached.jwt;
     const document = createStatusListCredential({
       id: statusUrl(did, purpose),
       issuer: did,
       statusPurpose: purpose,
       list: BitstringStatusList.decode(state.lists[purpose].encoded),
     });
-    return issueVcJwt({ credential: document, kid: key.kid, privateKey: key.privateJwk });
+    const jwt = issueVcJwt({ credential: document, kid: key.kid, privateKey: key.privateJwk });
+    signedLists.set(`${did}|${purpose}`, { key: cacheKey, jwt, at: Date.now() });
+    return jwt;
   };
 
   /** Writes the list's new state hash on chain with the issuer DID controller's key (dev keys here). */

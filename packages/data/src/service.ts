@@ -697,7 +697,17 @@ export class DataService {
     if (num(object.retain_until) <= now)
       throw new DataError("erased", `object ${objectId} is past its retention; it is being erased`);
 
-    const presented = await this.options.identity.verifyAccessCredential(credential, consumer);
+    // The three independent checks run at once; their verdicts are then read in a fixed order.
+    const [presented, consent, covered] = await Promise.all([
+      this.options.identity.verifyAccessCredential(credential, consumer),
+      this.consentRow(consentId).catch(() => undefined),
+      this.options.client.readContract({
+        address: this.options.contracts.consentRegistry,
+        abi: consentRegistryAbi,
+        functionName: "covers",
+        args: [consentId as Hex, didId(consumer), scopesToMask([object.kind])],
+      }),
+    ]);
     if (!presented.ok)
       throw new DataError("credential_rejected", `the access credential is not accepted: ${presented.reason}`);
     if (presented.vehicle !== object.subject)
@@ -714,7 +724,6 @@ export class DataService {
       throw new DataError("credential_rejected", `the credential's scopes do not include ${object.kind}`);
     if (presented.expiry <= now) throw new DataError("credential_rejected", "the access credential has expired");
 
-    const consent = await this.consentRow(consentId).catch(() => undefined);
     if (!consent || consent.subject !== object.subject || consent.grantee !== consumer)
       throw new DataError(
         "no_consent",
@@ -731,12 +740,6 @@ export class DataService {
         "no_consent",
         `consent ${consentId} is not valid now (${consent.valid_from}..${consent.valid_until})`,
       );
-    const covered = await this.options.client.readContract({
-      address: this.options.contracts.consentRegistry,
-      abi: consentRegistryAbi,
-      functionName: "covers",
-      args: [consentId as Hex, didId(consumer), scopesToMask([object.kind])],
-    });
     if (!covered)
       throw new DataError(
         "no_consent",
