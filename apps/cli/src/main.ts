@@ -17,6 +17,7 @@ import {
   vehicleShow,
   vehicleTransfer,
 } from "./identity.js";
+import { tokenBalance, tokenRelease, tokenSchedule } from "./token.js";
 import { up } from "./up.js";
 
 const usage = `amc: run and inspect a local AutoMobile Chain consortium
@@ -50,6 +51,9 @@ usage:
   amc data revoke <consentId>            the owner revokes: the next read fails
   amc data log --vehicle <did>           who read the vehicle's data, when and why; breach notices
   amc data erase <objectId>              crypto-shredding: the key is destroyed, the chain keeps the hash
+  amc token schedule [--at <date|+Ny>]   AMCT allocations: totals, what is available at the date, mining epochs
+  amc token balance <address>
+  amc token release technology|foundation   pay what the vesting allows now to its beneficiary
   amc besu genesis <chain> --out <dir> [--fund 0xA,0xB]   Besu QBFT genesis + validator configs (production)
 
   amc proof verify <file|0xmessageHash>  check a V2X message's inclusion proof against the chain (exit 3 if not)
@@ -110,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
       threshold: { type: "string" },
       consent: { type: "string" },
       "retain-days": { type: "string" },
+      at: { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -271,6 +276,19 @@ async function main(argv: string[]): Promise<void> {
           throw new BaseError(`unknown command: data ${sub ?? ""}`, {
             fix: "amc data keys|put|get|grant|revoke|log|erase",
           });
+      }
+    }
+    case "token": {
+      const token = { ...common, at: values.at, as: values.as, target: positionals[2] };
+      switch (sub) {
+        case "schedule":
+          return tokenSchedule(token);
+        case "balance":
+          return tokenBalance(token);
+        case "release":
+          return tokenRelease(token);
+        default:
+          throw new BaseError(`unknown command: token ${sub ?? ""}`, { fix: "amc token schedule|balance|release" });
       }
     }
     case "besu":

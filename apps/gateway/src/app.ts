@@ -8,7 +8,9 @@ import {
   publicClientFor,
   rsuSpecs,
   type Topology,
+  tokenStatus,
 } from "@amc/chain";
+import { stringify } from "@amc/utils";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -16,7 +18,7 @@ import { isHex } from "viem";
 import { registerCredentialRoutes } from "./credentials.js";
 import { type DataRoutesOptions, registerDataRoutes } from "./data.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
-import { installProblemHandler } from "./problem.js";
+import { installProblemHandler, ProblemError } from "./problem.js";
 
 export type GatewayOptions = {
   /** The platform's state folder: keystore (keys/), issuer status lists (issuer/), database (db/), blobs. */
@@ -180,6 +182,32 @@ export async function buildGateway(
         : { delivered: false };
     },
   );
+
+  if (main.modules.includes("token")) {
+    const at = (value: string | undefined) => {
+      if (value === undefined) return undefined;
+      if (/^\d+$/.test(value)) return BigInt(value);
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms))
+        throw new ProblemError(400, "Bad date", `at is an RFC 3339 date or Unix seconds, got ${value}`);
+      return BigInt(Math.floor(ms / 1000));
+    };
+    app.get<{ Querystring: { at?: string } }>(
+      "/v1/token/schedule",
+      {
+        schema: {
+          tags: ["token"],
+          summary:
+            "AMCT allocations at a date (?at=RFC 3339 or Unix seconds; default now): totals, vested, locked, mining",
+          querystring: { type: "object", properties: { at: { type: "string" } } },
+        },
+      },
+      async (request, reply) => {
+        const status = await tokenStatus(clients.get(main.name)!, manifest, main.name, at(request.query.at));
+        return reply.type("application/json").send(stringify(status));
+      },
+    );
+  }
 
   const identity = identityServices(topology, manifest);
   if (identity) {

@@ -4,6 +4,10 @@
 // Deployment is idempotent: contracts that already have code are kept, initialised ones are not touched again,
 // which is how `amc up` resumes from persisted chain state.
 import {
+  allocationVestingAbi,
+  allocationVestingBytecode,
+  aMCTAbi,
+  aMCTBytecode,
   anchorCheckpointsAbi,
   anchorCheckpointsBytecode,
   consentRegistryAbi,
@@ -12,6 +16,8 @@ import {
   consortiumBytecode,
   dataAnchorAbi,
   dataAnchorBytecode,
+  dataEscrowAbi,
+  dataEscrowBytecode,
   dataLedgerAbi,
   dataLedgerBytecode,
   didRegistryAbi,
@@ -24,8 +30,12 @@ import {
   mailboxBytecode,
   messageInboxAbi,
   messageInboxBytecode,
+  miningPoolAbi,
+  miningPoolBytecode,
   multisigIsmAbi,
   multisigIsmBytecode,
+  operationsReserveAbi,
+  operationsReserveBytecode,
   statusListRegistryAbi,
   statusListRegistryBytecode,
   v2xTrustStoreAbi,
@@ -45,16 +55,32 @@ import {
   keccak256,
   stringToHex,
   BaseError as ViemBaseError,
+  zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ChainPublicClient, type ChainWalletClient, publicClientFor, walletClientFor } from "./clients.js";
 import { type ContractName, contractNames, type DeploymentManifest } from "./manifest.js";
-import { type ChainConfig, mainChain, type Topology } from "./topology.js";
+import { MINING_EPOCH_SECONDS, MINING_HALVING_EPOCHS, vestingKindCode } from "./token.js";
+import { type ChainConfig, mainChain, platformOperator, type Topology } from "./topology.js";
 
 export const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
 
 export class DeploymentError extends BaseError {
   override name = "DeploymentError";
+}
+
+/**
+ * The Solidity contract behind each manifest name that is not itself a contract's name: the two AllocationVesting
+ * instances are deployed under their own names, hence their own salts and addresses, from the same bytecode.
+ */
+const implementations: Partial<Record<ContractName, string>> = {
+  TechnologyVesting: "AllocationVesting",
+  FoundationVesting: "AllocationVesting",
+};
+
+/** The Solidity contract deployed under manifest name `name` (its ABI is that contract's). */
+export function implementationOf(name: ContractName): string {
+  return implementations[name] ?? name;
 }
 
 const bytecodes: Record<ContractName, Hex> = {
@@ -72,6 +98,12 @@ const bytecodes: Record<ContractName, Hex> = {
   AnchorCheckpoints: anchorCheckpointsBytecode,
   ConsentRegistry: consentRegistryBytecode,
   DataLedger: dataLedgerBytecode,
+  MiningPool: miningPoolBytecode,
+  TechnologyVesting: allocationVestingBytecode,
+  FoundationVesting: allocationVestingBytecode,
+  OperationsReserve: operationsReserveBytecode,
+  DataEscrow: dataEscrowBytecode,
+  AMCT: aMCTBytecode,
 };
 
 /** Fewest vehicle reports an EventLedger accepts for a confirmed event (docs/edge.md: at least 2). */
@@ -98,9 +130,16 @@ function moduleContracts(module: ChainConfig["modules"][number], role: ChainConf
     case "data":
       // Consents and the vault ledger live on main only (topology validation refuses the module elsewhere).
       return role === "main" ? ["ConsentRegistry", "DataLedger"] : [];
+    case "token":
+      // AMCT and its allocations live on main only (topology validation refuses the module elsewhere). AMCT comes
+      // last: its initialisation mints into the others.
+      return role === "main"
+        ? ["MiningPool", "TechnologyVesting", "FoundationVesting", "OperationsReserve", "DataEscrow", "AMCT"]
+        : [];
   }
 }
 
+/** The CREATE2 salt of a manifest name: keccak256("amc/v1/<name>") (the name, not the implementation). */
 export function salt(contract: ContractName): Hex {
   return keccak256(stringToHex(`amc/v1/${contract}`));
 }
@@ -136,7 +175,19 @@ function isAlreadyInitialized(error: unknown): boolean {
 
 type InitCall = { contract: ContractName; abi: Abi; args: readonly unknown[] };
 
-function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<ContractName, Address>): InitCall[] {
+/**
+ * What the token module's initialisation needs besides addresses. `launch` is the allocations' start (vestings) and
+ * the mining pool's genesis; dev choices: the deployer is the IDO recipient and the mining pool's distributor (epoch
+ * committer) until governance sets another; the Consortium is both vestings' beneficiary.
+ */
+type InitContext = { deployer: Address; launch: bigint };
+
+function initCalls(
+  topology: Topology,
+  chain: ChainConfig,
+  addresses: Record<ContractName, Address>,
+  context: InitContext,
+): InitCall[] {
   const main = mainChain(topology);
   const calls: InitCall[] = [];
   const contracts = contractsOf(chain);
@@ -224,6 +275,59 @@ function initCalls(topology: Topology, chain: ChainConfig, addresses: Record<Con
     calls.push({ contract: "ConsentRegistry", abi: consentRegistryAbi, args: [addresses.DIDRegistry] });
   if (contracts.includes("DataLedger"))
     calls.push({ contract: "DataLedger", abi: dataLedgerAbi, args: [addresses.Consortium] });
+  // The token module: the allocation contracts first, AMCT last (it mints into them).
+  for (const kind of ["technology", "foundation"] as const) {
+    const contract = kind === "technology" ? "TechnologyVesting" : "FoundationVesting";
+    if (contracts.includes(contract))
+      calls.push({
+        contract,
+        abi: allocationVestingAbi,
+        args: [addresses.AMCT, addresses.Consortium, context.launch, vestingKindCode[kind]],
+      });
+  }
+  if (contracts.includes("OperationsReserve"))
+    calls.push({
+      contract: "OperationsReserve",
+      abi: operationsReserveAbi,
+      args: [addresses.AMCT, addresses.Consortium],
+    });
+  if (contracts.includes("MiningPool"))
+    calls.push({
+      contract: "MiningPool",
+      abi: miningPoolAbi,
+      args: [
+        {
+          token: addresses.AMCT,
+          governance: addresses.Consortium,
+          distributor: context.deployer,
+          mailbox: addresses.Mailbox,
+          eligibility: zeroAddress,
+          genesis: context.launch,
+          epochDuration: MINING_EPOCH_SECONDS,
+          halvingEpochs: MINING_HALVING_EPOCHS,
+        },
+      ],
+    });
+  if (contracts.includes("DataEscrow"))
+    calls.push({
+      contract: "DataEscrow",
+      abi: dataEscrowAbi,
+      args: [addresses.AMCT, platformOperator(topology).address, addresses.Consortium],
+    });
+  if (contracts.includes("AMCT"))
+    calls.push({
+      contract: "AMCT",
+      abi: aMCTAbi,
+      args: [
+        {
+          miningPool: addresses.MiningPool,
+          ido: context.deployer,
+          technology: addresses.TechnologyVesting,
+          operations: addresses.OperationsReserve,
+          foundation: addresses.FoundationVesting,
+        },
+      ],
+    });
   return calls;
 }
 
@@ -234,6 +338,25 @@ async function waitAll(client: ChainPublicClient, hashes: Hex[], chain: string, 
     throw new DeploymentError(`${what} on chain ${chain} reverted (tx ${failed.transactionHash})`, {
       fix: "remove .amc (npx amc reset) and start again; if it persists the contracts and topology disagree",
     });
+}
+
+/**
+ * The token's launch time: the start of an already-initialised TechnologyVesting (a resumed deployment keeps the
+ * launch it began with), else the latest block's timestamp, read once before the initialisations.
+ */
+async function launchTime(
+  client: ChainPublicClient,
+  chain: ChainConfig,
+  addresses: Record<ContractName, Address>,
+): Promise<bigint> {
+  if (!contractsOf(chain).includes("TechnologyVesting")) return 0n;
+  const schedule = await client.readContract({
+    address: addresses.TechnologyVesting,
+    abi: allocationVestingAbi,
+    functionName: "schedule",
+  });
+  if (schedule.start !== 0n) return schedule.start;
+  return (await client.getBlock({ blockTag: "latest" })).timestamp;
 }
 
 export type DeployChainResult = { deployed: ContractName[]; initialized: ContractName[] };
@@ -277,8 +400,9 @@ export async function deployChain(
   // Phase 2: initialise what is not yet initialised (simulation tells which, and surfaces errors early).
   const initialized: ContractName[] = [];
   const initHashes: Hex[] = [];
+  const launch = await launchTime(client, chain, addresses);
   nonce = await client.getTransactionCount({ address: deployer, blockTag: "pending" });
-  for (const call of initCalls(topology, chain, addresses)) {
+  for (const call of initCalls(topology, chain, addresses, { deployer, launch })) {
     try {
       const { request } = await client.simulateContract({
         account: wallet.account,

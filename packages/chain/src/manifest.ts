@@ -24,7 +24,16 @@ export const contractNames = [
   "AnchorCheckpoints",
   "ConsentRegistry",
   "DataLedger",
+  // The `token` module (contracts/src/token, main only): AMCT and its allocations. The two AllocationVesting instances are deployed
+  // under their own names (and so their own CREATE2 salts) from the same bytecode.
+  "MiningPool",
+  "TechnologyVesting",
+  "FoundationVesting",
+  "OperationsReserve",
+  "DataEscrow",
+  "AMCT",
 ] as const;
+/** A name in the manifest; usually a contract's name, but a contract deployed twice has one name per instance. */
 export type ContractName = (typeof contractNames)[number];
 
 export const manifestSchema = z.object({

@@ -14,8 +14,10 @@ export type ChainRole = (typeof chainRoles)[number];
 /**
  * Contract modules a chain can carry; each maps to the contracts that deploy.ts puts on it. `data` (ConsentRegistry,
  * DataLedger; docs/data-sharing.md) lives on the main chain only, beside the DID registry and the consortium it reads.
+ * `token` (AMCT and its allocations: MiningPool, TechnologyVesting, FoundationVesting, OperationsReserve, DataEscrow;
+ * contracts/src/token) lives on the main chain only: the Consortium governs it and the Mailbox brings cross-chain claims.
  */
-export const moduleNames = ["xchain", "governance", "identity", "edge", "data"] as const;
+export const moduleNames = ["xchain", "governance", "identity", "edge", "data", "token"] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 /** Consortium roles known to the governance contract (keccak256 of the name on chain). */
@@ -93,6 +95,24 @@ const chainSchema = z
                 needed === "identity"
                   ? "ConsentRegistry checks consents against the DIDRegistry"
                   : "DataLedger's writers are the Consortium's members"
+              }`,
+            });
+    }
+    if (chain.modules.includes("token")) {
+      if (chain.role !== "main")
+        ctx.addIssue({
+          code: "custom",
+          message: "only the main chain carries the token module (AMCT and its allocations)",
+        });
+      else
+        for (const needed of ["governance", "xchain"] as const)
+          if (!chain.modules.includes(needed))
+            ctx.addIssue({
+              code: "custom",
+              message: `the token module needs the ${needed} module on the main chain: ${
+                needed === "governance"
+                  ? "the Consortium governs the operations reserve, the mining pool and the data escrow"
+                  : "the mining pool takes cross-chain claims through the Mailbox"
               }`,
             });
     }
@@ -242,6 +262,20 @@ export function mainChain(topology: Topology): ChainConfig {
   const main = topology.chains.find((c) => c.role === "main");
   if (!main) throw new InvalidInputError("topology has no main chain");
   return main;
+}
+
+/**
+ * The platform's operator among the members: the first with VALIDATOR_OPERATOR, else the first with RSU_OPERATOR,
+ * else the first member (the same rule as the gateway's data custodian). It operates the DataEscrow.
+ */
+export function platformOperator(topology: Topology): MemberConfig {
+  const members = topology.governance.members;
+  const operator =
+    members.find((m) => m.roles.includes("VALIDATOR_OPERATOR")) ??
+    members.find((m) => m.roles.includes("RSU_OPERATOR")) ??
+    members[0];
+  if (!operator) throw new InvalidInputError("topology has no governance members");
+  return operator;
 }
 
 export function chainByName(topology: Topology, name: string): ChainConfig {
