@@ -152,6 +152,18 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     expect(anchored).toBeDefined();
     const tree = buildMerkleTree([log[0]!.leaf as Hex], { sortLeaves: false });
     expect(anchored?.root).toBe(tree.root);
+    // The public export carries the anchored entries and their anchors: anyone recomputes the same root.
+    const exported = (await (await fetch(`${bed.base}/v1/data/disclosures/export?from=0&to=10`)).json()) as {
+      entries: { seq: number; leaf: Hex }[];
+      anchors: { root: Hex; fromSeq: number; toSeq: number }[];
+    };
+    expect(exported.anchors?.[0]?.root, JSON.stringify(exported)).toBe(anchored?.root);
+    expect(
+      buildMerkleTree(
+        exported.entries.map((e) => e.leaf),
+        { sortLeaves: false },
+      ).root,
+    ).toBe(anchored?.root);
 
     // Revoke (owner-signed, relayed): the chain says no, the proxies dropped their fragments, the read fails.
     const revoked = await bed.api.revoke(bed.owner, consent.consentId as Hex);

@@ -13,6 +13,7 @@ import {
   type DeploymentManifest,
   devPrivateKeyOf,
   mainChain,
+  platformOperator,
   publicClientFor,
   type Topology,
   walletClientFor,
@@ -70,12 +71,7 @@ function loadOrCreateAdminToken(dir: string): string {
 function custodianKey(topology: Topology): Hex {
   const fromEnv = process.env.AMC_CUSTODIAN_KEY;
   if (fromEnv && isHex(fromEnv) && fromEnv.length === 66) return fromEnv;
-  const members = topology.governance.members;
-  const operator =
-    members.find((m) => m.roles.includes("VALIDATOR_OPERATOR")) ??
-    members.find((m) => m.roles.includes("RSU_OPERATOR")) ??
-    members[0];
-  const key = operator && topology.keys === "dev" ? devPrivateKeyOf(operator.address) : undefined;
+  const key = topology.keys === "dev" ? devPrivateKeyOf(platformOperator(topology).address) : undefined;
   if (!key)
     throw new DataError("unavailable", "the gateway has no data-custodian key", {
       fix: "set AMC_CUSTODIAN_KEY to the private key of a consortium member account",
@@ -319,6 +315,17 @@ export async function registerDataRoutes(
       await owner(request, subject);
       return { subject, disclosures: await service.disclosuresOf(subject as string) };
     },
+  );
+  app.get<{ Querystring: { from?: string; to?: string } }>(
+    "/v1/data/disclosures/export",
+    {
+      schema: {
+        tags,
+        summary:
+          "The anchored disclosure log between two sequence numbers, with its anchors (public; to recompute roots and reward epochs)",
+      },
+    },
+    async (request) => service.disclosureExport(Number(request.query.from ?? 0), Number(request.query.to ?? 99_999)),
   );
   app.get(
     "/v1/data/notifications",

@@ -444,8 +444,21 @@ export class DataService {
     return rows.map(objectView);
   }
 
+  // Anchoring reads what is not yet on chain, then writes it: two runs at once would send the same rows twice (and the
+  // second would be refused), so runs queue behind one another.
+  private anchoring: Promise<unknown> = Promise.resolve();
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.anchoring.then(work, work);
+    this.anchoring = result.catch(() => undefined);
+    return result;
+  }
+
   /** Anchors unanchored objects (one `registerObjects` per batch) and marks erasures on chain. */
-  async anchorPending(maxBatch = 100): Promise<{ objects: number; erasures: number }> {
+  anchorPending(maxBatch = 100): Promise<{ objects: number; erasures: number }> {
+    return this.serial(() => this.anchorPendingNow(maxBatch));
+  }
+
+  private async anchorPendingNow(maxBatch: number): Promise<{ objects: number; erasures: number }> {
     const { rows } = await this.store.query<ObjectRow>(
       "select * from vault_objects where anchor_tx is null order by uploaded_at, object_id limit $1",
       [maxBatch],
@@ -805,6 +818,65 @@ export class DataService {
 
   // ---------------------------------------------------------------------------------------------- disclosure log
 
+  /**
+   * The anchored part of the disclosure log between two sequence numbers, as anyone may read it: object ids,
+   * consumer DIDs, purposes, consents and times — no owner, no data. With the anchors it lets anyone recompute the
+   * roots in DataLedger (and the reward epochs built on them, docs/token-rewards.md).
+   */
+  async disclosureExport(fromSeq: number, toSeq: number) {
+    if (
+      !Number.isInteger(fromSeq) ||
+      !Number.isInteger(toSeq) ||
+      fromSeq < 0 ||
+      toSeq < fromSeq ||
+      toSeq - fromSeq > 100_000
+    )
+      throw new DataError("invalid", "give 0 <= from <= to with at most 100,000 entries");
+    const { rows } = await this.store.query<{
+      seq: bigint;
+      at: bigint;
+      object_id: string;
+      consumer: string;
+      purpose: string;
+      consent_id: string;
+      leaf: string;
+      anchor_index: number | null;
+    }>(
+      "select seq, at, object_id, consumer, purpose, consent_id, leaf, anchor_index from disclosures where seq between $1 and $2 and anchor_index is not null order by seq",
+      [fromSeq, toSeq],
+    );
+    const { rows: anchors } = await this.store.query<{
+      idx: number;
+      root: string;
+      from_seq: bigint;
+      to_seq: bigint;
+      tx: string;
+    }>(
+      "select idx, root, from_seq, to_seq, tx from disclosure_anchors where to_seq >= $1 and from_seq <= $2 order by idx",
+      [fromSeq, toSeq],
+    );
+    return {
+      custodian: this.options.writer.account,
+      entries: rows.map((r) => ({
+        seq: num(r.seq),
+        at: num(r.at),
+        objectId: r.object_id,
+        consumer: r.consumer,
+        purpose: r.purpose,
+        consentId: r.consent_id,
+        leaf: r.leaf,
+        anchorIndex: r.anchor_index,
+      })),
+      anchors: anchors.map((a) => ({
+        index: a.idx,
+        root: a.root,
+        fromSeq: num(a.from_seq),
+        toSeq: num(a.to_seq),
+        tx: a.tx,
+      })),
+    };
+  }
+
   async disclosuresOf(subject: string) {
     const { rows } = await this.store.query<{
       seq: bigint;
@@ -829,8 +901,12 @@ export class DataService {
   }
 
   /** Anchors the disclosures not yet anchored as one Merkle root (leaves in sequence order). */
-  async anchorDisclosures(
-    maxEntries = 10_000,
+  anchorDisclosures(maxEntries = 10_000): Promise<{ index: number; root: Hex; from: number; to: number } | undefined> {
+    return this.serial(() => this.anchorDisclosuresNow(maxEntries));
+  }
+
+  private async anchorDisclosuresNow(
+    maxEntries: number,
   ): Promise<{ index: number; root: Hex; from: number; to: number } | undefined> {
     const { rows } = await this.store.query<{ seq: bigint; leaf: string }>(
       "select seq, leaf from disclosures where anchor_index is null order by seq limit $1",
