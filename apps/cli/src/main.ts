@@ -5,8 +5,6 @@ import { BaseError, errorMessage } from "@amc/utils";
 import { besuGenesisCommand } from "./besu.js";
 import { down, reset, status, xchainSend } from "./commands.js";
 import { vcIssue, vcPresent, vcRevoke, vcVerify } from "./credentials.js";
-import { dataErase, dataGet, dataGrant, dataKeys, dataLog, dataPut, dataRevoke } from "./data.js";
-import { fleetRun, proofVerify } from "./edge.js";
 import {
   didCreate,
   didDeactivate,
@@ -17,7 +15,6 @@ import {
   vehicleShow,
   vehicleTransfer,
 } from "./identity.js";
-import { tokenBalance, tokenRelease, tokenSchedule } from "./token.js";
 import { up } from "./up.js";
 
 const usage = `amc: run and inspect a local AutoMobile Chain consortium
@@ -230,11 +227,11 @@ async function main(argv: string[]): Promise<void> {
     case "proof":
       if (sub !== "verify")
         throw new BaseError(`unknown command: proof ${sub ?? ""}`, { fix: "amc proof verify <file|hash>" });
-      return proofVerify({ ...common, target: positionals[2] });
+      return (await import("./edge.js")).proofVerify({ ...common, target: positionals[2] });
     case "fleet":
       if (sub !== "run")
         throw new BaseError(`unknown command: fleet ${sub ?? ""}`, { fix: "amc fleet run [--vehicles N]" });
-      return fleetRun({ ...common, vehicles: values.vehicles });
+      return (await import("./edge.js")).fleetRun({ ...common, vehicles: values.vehicles });
     case "data": {
       const data = {
         ...common,
@@ -257,6 +254,8 @@ async function main(argv: string[]): Promise<void> {
         retainDays: values["retain-days"],
       };
       const arg = positionals[2];
+      // Command modules load on demand: each `amc` run pays only for what it uses.
+      const { dataErase, dataGet, dataGrant, dataKeys, dataLog, dataPut, dataRevoke } = await import("./data.js");
       switch (sub) {
         case "keys":
           return dataKeys({ ...data, did: arg });
@@ -280,6 +279,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case "token": {
       const token = { ...common, at: values.at, as: values.as, target: positionals[2] };
+      const { tokenBalance, tokenRelease, tokenSchedule } = await import("./token.js");
       switch (sub) {
         case "schedule":
           return tokenSchedule(token);
