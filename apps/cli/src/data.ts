@@ -13,7 +13,15 @@ import {
   readManifest,
   walletClientFor,
 } from "@amc/chain";
-import { consentTemplate, dataClasses, didId, generateUmbralKey, umbralJwkOf, umbralPublicKey } from "@amc/data";
+import {
+  consentTemplate,
+  dataClasses,
+  didId,
+  generateUmbralKey,
+  umbralJwkOf,
+  umbralKeyFromJwk,
+  umbralPublicKey,
+} from "@amc/data";
 import {
   addKey,
   chainHistory,
@@ -112,7 +120,6 @@ async function umbralPublicOf(ctx: Ctx, did: string): Promise<Uint8Array> {
     .at(-1)?.publicKeyJwk as { x: string; y: string } | undefined;
   if (!jwk)
     throw new InvalidInputError(`${did} publishes no keyAgreement (Umbral) key`, { fix: `amc data keys ${did}` });
-  const { umbralKeyFromJwk } = await import("@amc/data");
   return umbralKeyFromJwk(jwk);
 }
 
@@ -167,20 +174,21 @@ export async function dataPut(options: DataOptions): Promise<void> {
     ? readFileSync(options.file)
     : Buffer.from(need(options.data, "the data: --file <path> or --data <text>"));
   const now = Math.floor(Date.now() / 1000);
-  const upload = DataClient_seal(ctx, {
-    vehicle,
-    key,
-    kind: options.kind ?? "telemetry",
-    dataClass,
-    region: options.region ?? "CN",
-    now,
-    retainUntil: options.retainDays ? now + Number(options.retainDays) * 86400 : undefined,
-    contentType:
-      options.file?.endsWith(".json") || (options.data ?? "").trim().startsWith("{")
-        ? "application/json"
-        : "application/octet-stream",
-    content,
-    ownerPk: await umbralPublicOf(ctx, vehicle),
+  const retainUntil = options.retainDays ? now + Number(options.retainDays) * 86400 : undefined;
+  const json = options.file?.endsWith(".json") || (options.data ?? "").trim().startsWith("{");
+  const upload = DataClient.sealAndSign({
+    meta: {
+      subject: vehicle,
+      kind: options.kind ?? "telemetry",
+      dataClass,
+      region: options.region ?? "CN",
+      createdAt: now,
+      ...(retainUntil ? { retainUntil } : {}),
+      contentType: json ? "application/json" : "application/octet-stream",
+    },
+    data: content,
+    ownerUmbralPk: await umbralPublicOf(ctx, vehicle),
+    vehicleKey: { kid: key.kid, privateJwk: key.privateJwk },
   });
   const stored = await run(() => ctx.api.upload(upload));
   print(
@@ -188,37 +196,6 @@ export async function dataPut(options: DataOptions): Promise<void> {
     stored,
     `stored ${stored.objectId} (${stored.kind}, ${stored.dataClass}, ${stored.size} bytes encrypted, kept until ${new Date(stored.retainUntil * 1000).toISOString()})`,
   );
-}
-
-function DataClient_seal(
-  _ctx: Ctx,
-  p: {
-    vehicle: string;
-    key: { kid: string; privateJwk: Parameters<typeof DataClient.sealAndSign>[0]["vehicleKey"]["privateJwk"] };
-    kind: string;
-    dataClass: (typeof dataClasses)[number];
-    region: string;
-    now: number;
-    retainUntil: number | undefined;
-    contentType: string;
-    content: Uint8Array;
-    ownerPk: Uint8Array;
-  },
-) {
-  return DataClient.sealAndSign({
-    meta: {
-      subject: p.vehicle,
-      kind: p.kind,
-      dataClass: p.dataClass,
-      region: p.region,
-      createdAt: p.now,
-      ...(p.retainUntil ? { retainUntil: p.retainUntil } : {}),
-      contentType: p.contentType,
-    },
-    data: p.content,
-    ownerUmbralPk: p.ownerPk,
-    vehicleKey: { kid: p.key.kid, privateJwk: p.key.privateJwk },
-  });
 }
 
 /** The owner's own DID (a person DID controlled by the owner's account), created once: it issues access grants. */

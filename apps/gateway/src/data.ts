@@ -24,6 +24,7 @@ import {
   DataError,
   DataService,
   type DatasetService,
+  defaultMaxRetentionSeconds,
   openDatasets,
   ownerAuthVerifier,
   preOps,
@@ -115,12 +116,7 @@ export async function registerDataRoutes(
     pre: preOps,
     policy: {
       region: options.region ?? "CN",
-      maxRetentionSeconds: {
-        general: 5 * 365 * 86400,
-        personal: 3 * 365 * 86400,
-        sensitive: 365 * 86400,
-        important: 5 * 365 * 86400,
-      },
+      maxRetentionSeconds: defaultMaxRetentionSeconds,
     },
     proxies: options.proxies ?? 3,
     now,

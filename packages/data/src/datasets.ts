@@ -16,7 +16,7 @@ import {
 import type { Store } from "@amc/store";
 import { InvalidInputError } from "@amc/utils";
 import { z } from "zod";
-import { DataError } from "./errors.js";
+import { DataError, parseInput } from "./errors.js";
 
 type DatasetRecord = Record<string, string | number>;
 
@@ -72,10 +72,6 @@ export const releaseSchema = z.object({
   lDiversity: z.object({ column: z.string(), l: z.number().int().min(2) }).optional(),
 });
 
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-}
-
 export type DatasetService = Awaited<ReturnType<typeof openDatasets>>;
 
 export async function openDatasets(store: Store, now: () => number = () => Math.floor(Date.now() / 1000)) {
@@ -119,9 +115,7 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
 
   return {
     async create(owner: string, body: unknown) {
-      const parsed = datasetSchema.safeParse(body);
-      if (!parsed.success) throw new DataError("invalid", `bad dataset: ${issues(parsed.error)}`);
-      const { name, columns, records, budget } = parsed.data;
+      const { name, columns, records, budget } = parseInput(datasetSchema, body, "dataset");
       const byName = new Map(columns.map((c) => [c.name, c]));
       records.forEach((record, i) => {
         for (const [key, value] of Object.entries(record)) {
@@ -155,9 +149,7 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
 
     /** A differentially private aggregate; the budget is charged before noise is drawn, refused past it. */
     async query(id: string, by: string, body: unknown) {
-      const parsed = querySchema.safeParse(body);
-      if (!parsed.success) throw new DataError("invalid", `bad query: ${issues(parsed.error)}`);
-      const query = parsed.data;
+      const query = parseInput(querySchema, body, "query");
       return store.transaction(async (tx) => {
         const { rows } = await tx.query<{
           columns: z.infer<typeof columnSchema>[];
@@ -253,9 +245,7 @@ export async function openDatasets(store: Store, now: () => number = () => Math.
 
     /** A Mondrian k-anonymous release: generalised quasi-identifiers, chosen sensitive columns, nothing else. */
     async release(id: string, _by: string, body: unknown) {
-      const parsed = releaseSchema.safeParse(body);
-      if (!parsed.success) throw new DataError("invalid", `bad release: ${issues(parsed.error)}`);
-      const options = parsed.data;
+      const options = parseInput(releaseSchema, body, "release");
       const row = await load(id);
       const columns = new Map(row.columns.map((c) => [c.name, c]));
       for (const name of [...options.quasiIdentifiers, ...options.sensitive])

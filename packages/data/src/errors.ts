@@ -1,6 +1,7 @@
 // Errors of the data service. Each carries the HTTP status the gateway answers with and a stable `code`, so a
 // caller (CLI, SDK, dashboard) can react to "no consent" differently from "erased" without parsing messages.
 import { BaseError, type BaseErrorParameters } from "@amc/utils";
+import type { z } from "zod";
 
 export const dataErrorCodes = {
   invalid: 400,
@@ -29,4 +30,12 @@ export class DataError extends BaseError {
     super(message, parameters);
     this.status = dataErrorCodes[code];
   }
+}
+
+/** Parses input from outside with `schema`, or throws an `invalid` DataError naming every failing field. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+  throw new DataError("invalid", `bad ${what}: ${fields}`);
 }

@@ -33,7 +33,7 @@ import {
 import { z } from "zod";
 import { type ChainWriter, revertName } from "./chainWriter.js";
 import { fromUpload, objectIdOf, type Upload, uploadDigest, uploadSchema } from "./envelope.js";
-import { DataError } from "./errors.js";
+import { DataError, parseInput } from "./errors.js";
 import { didId, didOf, isDid } from "./ids.js";
 import { admit, dataClasses, type RetentionPolicy } from "./policy.js";
 import { DATA_COMPONENT, dataMigrations } from "./schema.js";
@@ -360,13 +360,7 @@ export class DataService {
 
   /** Accepts a sealed upload signed by the vehicle; stored durably before this returns; anchored later. */
   async put(body: unknown): Promise<ObjectView & { created: boolean }> {
-    const parsed = uploadSchema.safeParse(body);
-    if (!parsed.success)
-      throw new DataError(
-        "invalid",
-        `bad upload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
-    const upload = parsed.data;
+    const upload = parseInput(uploadSchema, body, "upload");
     const sealed = fromUpload(upload);
     if (sealed.ciphertext.length > this.maxObjectBytes)
       throw new DataError(
@@ -512,13 +506,7 @@ export class DataService {
 
   /** Relays an owner-signed consent to the ConsentRegistry and hands its key fragments to the proxies. */
   async grant(body: unknown): Promise<ConsentView> {
-    const parsed = grantSchema.safeParse(body);
-    if (!parsed.success)
-      throw new DataError(
-        "invalid",
-        `bad grant: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
-    const input = parsed.data;
+    const input = parseInput(grantSchema, body, "grant");
     const { terms } = input;
     if (terms.validUntil <= terms.validFrom) throw new DataError("invalid", "validUntil must be after validFrom");
     if (input.kfrags.length !== this.options.proxies)
@@ -651,8 +639,7 @@ export class DataService {
 
   /** Relays the owner's signed revocation; the proxies drop their key fragments at once. */
   async revoke(id: string, body: unknown): Promise<ConsentView> {
-    const parsed = revokeSchema.safeParse(body);
-    if (!parsed.success) throw new DataError("invalid", "a revocation needs { deadline, signature }");
+    const revocation = parseInput(revokeSchema, body, "revocation (needs { deadline, signature })");
     const row = await this.consentRow(id);
     if (row.status !== "revoked") {
       let revokeTx: Hex | null = null;
@@ -661,7 +648,7 @@ export class DataService {
           address: this.options.contracts.consentRegistry,
           abi: consentRegistryAbi,
           functionName: "revokeSigned",
-          args: [id as Hex, BigInt(parsed.data.deadline), parsed.data.signature as Hex],
+          args: [id as Hex, BigInt(revocation.deadline), revocation.signature as Hex],
         });
         revokeTx = receipt.transactionHash;
       } catch (error) {
@@ -696,13 +683,7 @@ export class DataService {
    * the re-encrypted fragments leave.
    */
   async read(consumer: string, objectId: string, body: unknown) {
-    const parsed = readSchema.safeParse(body);
-    if (!parsed.success)
-      throw new DataError(
-        "invalid",
-        `bad read: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
-    const { consentId, purpose, credential } = parsed.data;
+    const { consentId, purpose, credential } = parseInput(readSchema, body, "read");
     const object = await this.objectRow(objectId);
     if (object.erased_at !== null)
       throw new DataError("erased", `object ${objectId} was erased (${object.erase_reason}); it can no longer be read`);
@@ -970,10 +951,7 @@ export class DataService {
 
   /** Records a breach: the affected objects' owners each get a notification; the record is anchored on chain. */
   async recordIncident(body: unknown) {
-    const parsed = incidentSchema.safeParse(body);
-    if (!parsed.success)
-      throw new DataError("invalid", "an incident needs { title, description, detectedAt, objectIds }");
-    const input = parsed.data;
+    const input = parseInput(incidentSchema, body, "incident");
     if (input.detectedAt > this.now() + 60)
       throw new DataError("invalid", `detectedAt ${input.detectedAt} is in the future`);
     const ids = [...new Set(input.objectIds)].sort();
@@ -1068,13 +1046,7 @@ export class DataService {
   // ---------------------------------------------------------------------------------------------- data requests
 
   async createRequest(requester: string, body: unknown) {
-    const parsed = requestSchema.safeParse(body);
-    if (!parsed.success)
-      throw new DataError(
-        "invalid",
-        `bad data request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
-    const input = parsed.data;
+    const input = parseInput(requestSchema, body, "data request");
     try {
       scopesToMask(input.kinds);
     } catch (error) {
