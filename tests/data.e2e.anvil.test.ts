@@ -11,7 +11,16 @@ import { DataClient, GatewayError } from "@amc/sdk";
 import { type Hex, hexToBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DataBed, startDataBed, type Vehicle } from "./support/data.js";
+import {
+  type DataBed,
+  grantInsurer,
+  type Org,
+  readObject,
+  startDataBed,
+  type UploadMeta,
+  uploadObject,
+  type Vehicle,
+} from "./support/data.js";
 
 let bed: DataBed;
 let car: Vehicle;
@@ -24,65 +33,11 @@ afterAll(async () => bed?.stop());
 const telemetry = { speedKmh: [52, 54, 57, 61], harshBrakes: 1, odometerKm: 12_345.6 };
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-async function upload(
-  vehicle: Vehicle,
-  data: unknown,
-  meta: Partial<{
-    kind: string;
-    dataClass: "general" | "personal" | "sensitive" | "important";
-    region: string;
-    retainUntil: number;
-  }> = {},
-) {
-  const body = DataClient.sealAndSign({
-    meta: {
-      subject: vehicle.did,
-      kind: meta.kind ?? "telemetry",
-      dataClass: meta.dataClass ?? "personal",
-      region: meta.region ?? "CN-31",
-      createdAt: bed.now(),
-      contentType: "application/json",
-      ...(meta.retainUntil ? { retainUntil: meta.retainUntil } : {}),
-    },
-    data: bytes(data),
-    ownerUmbralPk: (await import("@amc/data")).umbralPublicKey(bed.ownerUmbralSk),
-    vehicleKey: vehicle.obu,
-  });
-  return { body, stored: await bed.api.upload(body) };
-}
-
-async function grant(
-  vehicle: Vehicle,
-  scopes = ["telemetry", "driving_behaviour"],
-  purpose = "usage-based insurance pricing",
-  days = 365,
-) {
-  const validUntil = bed.now() + days * 86400;
-  const consent = await bed.api.grant({
-    owner: bed.owner,
-    terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes, purpose, validFrom: bed.now() - 10, validUntil },
-    delegatingSk: bed.ownerUmbralSk,
-    receivingPk: (await import("@amc/data")).umbralPublicKey(bed.insurer.umbralSk),
-  });
-  const credential = await bed.issueGrant({
-    issuer: bed.ownerDid,
-    grantee: bed.insurer.did,
-    vehicle: vehicle.did,
-    scopes,
-    purpose,
-    expiry: validUntil,
-    consent: consent.consentId,
-  });
-  return { consent, credential };
-}
-
-const read = (
-  objectId: Hex,
-  consentId: Hex,
-  credential: string,
-  consumer = bed.insurer,
-  purpose = "usage-based insurance pricing",
-) => bed.api.read({ consumer, receivingSk: consumer.umbralSk, objectId, consentId, purpose, credential });
+const upload = (vehicle: Vehicle, data: unknown, meta: UploadMeta = {}) => uploadObject(bed, vehicle, data, meta);
+const grant = (vehicle: Vehicle, scopes?: string[], purpose?: string, days?: number) =>
+  grantInsurer(bed, vehicle, scopes, purpose, days);
+const read = (objectId: Hex, consentId: Hex, credential: string, consumer?: Org, purpose?: string) =>
+  readObject(bed, objectId, consentId, credential, consumer, purpose);
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
   const error = await promise.then(

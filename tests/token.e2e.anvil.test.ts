@@ -16,7 +16,11 @@ let net: LocalNet;
 let app: FastifyInstance;
 beforeAll(async () => {
   net = await startLocalNet([{ name: "main", role: "main" }], { blockTimeSeconds: 0 });
-  app = await buildGateway(net.topology, net.manifest, { home: net.paths.home, data: { background: false } });
+  app = await buildGateway(net.topology, net.manifest, {
+    home: net.paths.home,
+    data: { background: false },
+    rewards: { background: false },
+  });
 }, 120_000);
 afterAll(async () => {
   await app?.close();

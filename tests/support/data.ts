@@ -72,6 +72,8 @@ export async function startDataBed(options: { proxies?: number } = {}): Promise<
   const app = await buildGateway(net.topology, net.manifest, {
     home: net.paths.home,
     data: { background: false, proxies: options.proxies ?? 3, now },
+    // Reward epochs are driven by hand (`rewardsOf(app).tick()`) in the tests that want them.
+    rewards: { background: false },
   });
   const base = `http://127.0.0.1:${net.topology.services.gateway.port}`;
   await app.listen({ host: "127.0.0.1", port: net.topology.services.gateway.port });
@@ -180,3 +182,68 @@ export async function startDataBed(options: { proxies?: number } = {}): Promise<
     },
   };
 }
+
+export type UploadMeta = Partial<{
+  kind: string;
+  dataClass: "general" | "personal" | "sensitive" | "important";
+  region: string;
+  retainUntil: number;
+}>;
+
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+/** The vehicle seals `data` for its owner, signs it with its OBU key and uploads it. */
+export async function uploadObject(bed: DataBed, vehicle: Vehicle, data: unknown, meta: UploadMeta = {}) {
+  const body = DataClient.sealAndSign({
+    meta: {
+      subject: vehicle.did,
+      kind: meta.kind ?? "telemetry",
+      dataClass: meta.dataClass ?? "personal",
+      region: meta.region ?? "CN-31",
+      createdAt: bed.now(),
+      contentType: "application/json",
+      ...(meta.retainUntil ? { retainUntil: meta.retainUntil } : {}),
+    },
+    data: bytes(data),
+    ownerUmbralPk: umbralPublicKey(bed.ownerUmbralSk),
+    vehicleKey: vehicle.obu,
+  });
+  return { body, stored: await bed.api.upload(body) };
+}
+
+/** The owner consents to the insurer on chain and issues it the matching access credential. */
+export async function grantInsurer(
+  bed: DataBed,
+  vehicle: Vehicle,
+  scopes = ["telemetry", "driving_behaviour"],
+  purpose = "usage-based insurance pricing",
+  days = 365,
+) {
+  const validUntil = bed.now() + days * 86400;
+  const consent = await bed.api.grant({
+    owner: bed.owner,
+    terms: { subject: vehicle.did, grantee: bed.insurer.did, scopes, purpose, validFrom: bed.now() - 10, validUntil },
+    delegatingSk: bed.ownerUmbralSk,
+    receivingPk: umbralPublicKey(bed.insurer.umbralSk),
+  });
+  const credential = await bed.issueGrant({
+    issuer: bed.ownerDid,
+    grantee: bed.insurer.did,
+    vehicle: vehicle.did,
+    scopes,
+    purpose,
+    expiry: validUntil,
+    consent: consent.consentId,
+  });
+  return { consent, credential };
+}
+
+/** A consented read by `consumer` (default the insurer), re-encrypted by the gateway's proxies and decrypted here. */
+export const readObject = (
+  bed: DataBed,
+  objectId: `0x${string}`,
+  consentId: `0x${string}`,
+  credential: string,
+  consumer: Org = bed.insurer,
+  purpose = "usage-based insurance pricing",
+) => bed.api.read({ consumer, receivingSk: consumer.umbralSk, objectId, consentId, purpose, credential });

@@ -51,6 +51,12 @@ usage:
   amc token schedule [--at <date|+Ny>]   AMCT allocations: totals, what is available at the date, mining epochs
   amc token balance <address>
   amc token release technology|foundation   pay what the vesting allows now to its beneficiary
+  amc token epochs                       reward epochs: the current one and those computed, committed, claimed
+  amc token epoch <n>                    one epoch: root, every account's reward and contributions
+  amc token recompute <n>                recompute an epoch from public records; exit 3 if it differs from the root
+  amc token claim --as <owner> [--epoch <n>] [--via <chain>]
+                                         claim AMCT earned (all unclaimed epochs, or one); --via claims on an edge or
+                                         side chain and is paid on main through the Mailbox
   amc besu genesis <chain> --out <dir> [--fund 0xA,0xB]   Besu QBFT genesis + validator configs (production)
 
   amc proof verify <file|0xmessageHash>  check a V2X message's inclusion proof against the chain (exit 3 if not)
@@ -112,6 +118,8 @@ async function main(argv: string[]): Promise<void> {
       consent: { type: "string" },
       "retain-days": { type: "string" },
       at: { type: "string" },
+      epoch: { type: "string" },
+      via: { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -278,7 +286,14 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     case "token": {
-      const token = { ...common, at: values.at, as: values.as, target: positionals[2] };
+      const token = {
+        ...common,
+        at: values.at,
+        as: values.as,
+        target: positionals[2],
+        epoch: values.epoch,
+        via: values.via,
+      };
       const { tokenBalance, tokenRelease, tokenSchedule } = await import("./token.js");
       switch (sub) {
         case "schedule":
@@ -287,8 +302,18 @@ async function main(argv: string[]): Promise<void> {
           return tokenBalance(token);
         case "release":
           return tokenRelease(token);
+        case "epochs":
+          return (await import("./rewards.js")).tokenEpochs(token);
+        case "epoch":
+          return (await import("./rewards.js")).tokenEpoch(token);
+        case "recompute":
+          return (await import("./rewards.js")).tokenRecompute(token);
+        case "claim":
+          return (await import("./rewards.js")).tokenClaim(token);
         default:
-          throw new BaseError(`unknown command: token ${sub ?? ""}`, { fix: "amc token schedule|balance|release" });
+          throw new BaseError(`unknown command: token ${sub ?? ""}`, {
+            fix: "amc token schedule|balance|release|epochs|epoch|recompute|claim",
+          });
       }
     }
     case "besu":

@@ -16,9 +16,15 @@ import { type Address, formatUnits, getAddress, isAddress } from "viem";
 import type { Common } from "./commands.js";
 import { actorKey } from "./identity.js";
 
-export type TokenOptions = Common & { at?: string | undefined; as?: string | undefined; target?: string | undefined };
+export type TokenOptions = Common & {
+  at?: string | undefined;
+  as?: string | undefined;
+  target?: string | undefined;
+  epoch?: string | undefined;
+  via?: string | undefined;
+};
 
-const amct = (value: bigint | null) =>
+export const amct = (value: bigint | null) =>
   value === null ? "—" : `${Number(formatUnits(value, 18)).toLocaleString("en-US", { maximumFractionDigits: 6 })} AMCT`;
 
 function context(options: Common) {

@@ -16,15 +16,18 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
 import { registerCredentialRoutes } from "./credentials.js";
-import { type DataRoutesOptions, registerDataRoutes } from "./data.js";
+import { custodianKey, type DataRoutesOptions, registerDataRoutes } from "./data.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
 import { installProblemHandler, ProblemError } from "./problem.js";
+import { type RewardsOptions, registerRewardRoutes } from "./rewards.js";
 
 export type GatewayOptions = {
   /** The platform's state folder: keystore (keys/), issuer status lists (issuer/), database (db/), blobs. */
   home: string;
   /** Data-sharing options (proxies, region, background work); see data.ts. */
   data?: Omit<DataRoutesOptions, "home">;
+  /** Reward-epoch options (background committer, interval); see rewards.ts. */
+  rewards?: Pick<RewardsOptions, "background" | "intervalMs">;
 };
 
 export async function buildGateway(
@@ -213,8 +216,21 @@ export async function buildGateway(
   if (identity) {
     registerIdentityRoutes(app, identity);
     const credentials = registerCredentialRoutes(app, topology, manifest, identity, options.home);
-    if (main.modules.includes("data"))
-      await registerDataRoutes(app, topology, manifest, identity, credentials, { ...options.data, home: options.home });
+    if (main.modules.includes("data")) {
+      const data = await registerDataRoutes(app, topology, manifest, identity, credentials, {
+        ...options.data,
+        home: options.home,
+      });
+      // Reward epochs: the platform operator (the data custodian) computes and commits them from public records.
+      if (main.modules.includes("token"))
+        await registerRewardRoutes(app, topology, manifest, {
+          store: data.store,
+          writer: data.writer,
+          operatorKey: custodianKey(topology),
+          data: data.service,
+          ...options.rewards,
+        });
+    }
   }
 
   return app;

@@ -52,7 +52,14 @@ export type DataRoutesOptions = {
   now?: () => number;
 };
 
-export type DataRoutes = { service: DataService; datasets: DatasetService; store: Store; adminToken: string };
+export type DataRoutes = {
+  service: DataService;
+  datasets: DatasetService;
+  store: Store;
+  adminToken: string;
+  /** The custodian's serialised writer on main (other main-chain writes of this account go through it too). */
+  writer: ChainWriter;
+};
 
 const mounted = new WeakMap<FastifyInstance, DataRoutes>();
 /** The data services a gateway mounted (tests and the bench drive background work by hand through it). */
@@ -69,7 +76,7 @@ function loadOrCreateAdminToken(dir: string): string {
 }
 
 /** The platform operator's chain account (the data custodian): AMC_CUSTODIAN_KEY, or the dev key of the operator. */
-function custodianKey(topology: Topology): Hex {
+export function custodianKey(topology: Topology): Hex {
   const fromEnv = process.env.AMC_CUSTODIAN_KEY;
   if (fromEnv && isHex(fromEnv) && fromEnv.length === 66) return fromEnv;
   const key = topology.keys === "dev" ? devPrivateKeyOf(platformOperator(topology).address) : undefined;
@@ -441,7 +448,7 @@ export async function registerDataRoutes(
   app.addHook("onClose", async () => {
     await store.close();
   });
-  const routes = { service, datasets, store, adminToken };
+  const routes = { service, datasets, store, adminToken, writer };
   mounted.set(app, routes);
   return routes;
 }

@@ -8,8 +8,9 @@ import {IDataEscrow} from "./IDataEscrow.sol";
 
 /// @title DataEscrow
 /// @notice AMCT payment of data requests, held until delivery (see IDataEscrow).
-/// @dev An escrow is one slot (requester and amount) plus one (deadline and status). Every state change is written
-///      before the token moves, and a failed pull reverts the whole deposit, so no record exists without its tokens.
+/// @dev An escrow is one slot (requester and remaining amount) plus one (deadline, status and released sum). Every
+///      state change is written before the token moves, and a failed pull reverts the whole deposit, so no record
+///      exists without its tokens.
 contract DataEscrow is IDataEscrow {
     using SafeERC20 for IERC20;
 
@@ -26,6 +27,7 @@ contract DataEscrow is IDataEscrow {
     uint256 public totalEscrowed;
 
     mapping(bytes32 requestId => Escrow) private _escrows;
+    mapping(bytes32 paymentId => bool) private _paid;
 
     /// @param initializer_ The only account allowed to call `initialize` (the deployer; the same on every chain).
     constructor(address initializer_) {
@@ -67,15 +69,26 @@ contract DataEscrow is IDataEscrow {
     }
 
     /// @inheritdoc IDataEscrow
-    function release(bytes32 requestId, address recipient) external {
+    function release(bytes32 requestId, bytes32 paymentId, address recipient, uint256 amount) external {
         if (msg.sender != operator) revert DataEscrowNotOperator(msg.sender);
+        // Checked first: a retried payment reports itself as such, even when it emptied the escrow.
+        if (_paid[paymentId]) revert DataEscrowAlreadyPaid(paymentId);
         if (recipient == address(0)) revert DataEscrowZeroAddress();
+        if (amount == 0) revert DataEscrowZeroAmount();
         Escrow storage e = _escrows[requestId];
         if (e.status != Status.Open) revert DataEscrowNotOpen(requestId, e.status);
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > e.deadline) revert DataEscrowDeadlinePassed(requestId, e.deadline);
-        uint256 amount = _settle(e, Status.Released);
-        emit Released(requestId, recipient, amount);
+        uint256 remaining = e.amount;
+        if (amount > remaining) revert DataEscrowExceedsRemaining(requestId, amount, remaining);
+        _paid[paymentId] = true;
+        // forge-lint: disable-next-line(unsafe-typecast) at most the remaining amount, a uint96
+        e.amount = uint96(remaining - amount);
+        // forge-lint: disable-next-line(unsafe-typecast) released + remaining is the deposit, a uint96
+        e.released += uint96(amount);
+        if (remaining == amount) e.status = Status.Released;
+        totalEscrowed -= amount;
+        emit Released(requestId, paymentId, recipient, amount);
         token.safeTransfer(recipient, amount);
     }
 
@@ -88,7 +101,10 @@ contract DataEscrow is IDataEscrow {
             revert DataEscrowDeadlineNotReached(requestId, e.deadline);
         }
         address requester = e.requester;
-        uint256 amount = _settle(e, Status.Refunded);
+        uint256 amount = e.amount;
+        e.amount = 0;
+        e.status = Status.Refunded;
+        totalEscrowed -= amount;
         emit Refunded(requestId, requester, amount);
         token.safeTransfer(requester, amount);
     }
@@ -99,6 +115,11 @@ contract DataEscrow is IDataEscrow {
         if (operator_ == address(0)) revert DataEscrowZeroAddress();
         operator = operator_;
         emit OperatorChanged(operator_);
+    }
+
+    /// @inheritdoc IDataEscrow
+    function isPaid(bytes32 paymentId) external view returns (bool) {
+        return _paid[paymentId];
     }
 
     /// @inheritdoc IDataEscrow
@@ -121,12 +142,5 @@ contract DataEscrow is IDataEscrow {
         totalEscrowed += amount;
         emit Deposited(requestId, msg.sender, amount, deadline);
         token.safeTransferFrom(msg.sender, address(this), amount);
-    }
-
-    /// @dev Closes an open escrow with `status` and returns its amount (the record is kept, so the id stays used).
-    function _settle(Escrow storage e, Status status) private returns (uint256 amount) {
-        amount = e.amount;
-        e.status = status;
-        totalEscrowed -= amount;
     }
 }

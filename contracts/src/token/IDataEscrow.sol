@@ -5,13 +5,16 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IDataEscrow
 /// @notice Pays data requests in AMCT. A requester deposits an amount for a request id (by allowance, or by an
-///         EIP-2612 permit in the same call) with a delivery deadline; on delivery the platform's operator releases
-///         it to the data provider, or refunds it (e.g. the request was declined); once the deadline has passed
-///         without release anyone may refund it to the requester. Each escrow settles exactly once.
-/// @dev The contract's balance equals `totalEscrowed()`, the sum of open escrows, for every token movement it makes;
-///      tokens sent to it by a plain transfer (not through `deposit`) are outside any escrow and stay there.
-///      Request ids are never reused. Release is possible up to and including the deadline, public refund only
-///      after it, so the two never race. Amounts fit 96 bits (the whole supply is below 2^89).
+///         EIP-2612 permit in the same call) with a delivery deadline; as each participant delivers, the platform's
+///         operator releases a part of it to that participant (`release`, any number of times, each under a payment
+///         id of its own); what is left goes back to the requester by `refund` (by the operator at any time, e.g. the
+///         request was declined or is complete, or by anyone once the deadline has passed).
+/// @dev The contract's balance equals `totalEscrowed()`, the sum of open escrows' remaining amounts, for every token
+///      movement it makes; tokens sent to it by a plain transfer (not through `deposit`) are outside any escrow and
+///      stay there. Request ids and payment ids are never reused: a payment id names one release across the whole
+///      contract, so an operator that crashed after sending a release can retry it and get `DataEscrowAlreadyPaid`
+///      instead of paying twice. Release is possible up to and including the deadline, public refund only after it,
+///      so the two never race. Amounts fit 96 bits (the whole supply is below 2^89).
 interface IDataEscrow {
     /// @notice Where an escrow stands.
     enum Status {
@@ -21,16 +24,18 @@ interface IDataEscrow {
         Refunded
     }
 
-    /// @notice An escrow.
-    /// @param requester Who deposited (and gets a refund).
-    /// @param amount What was deposited.
+    /// @notice An escrow (two storage slots).
+    /// @param requester Who deposited (and gets the refund of what is left).
+    /// @param amount What remains escrowed: the deposit less the releases so far (and 0 once refunded).
     /// @param deadline Unix time after which anyone may refund it.
-    /// @param status None (unknown id), Open, Released or Refunded.
+    /// @param status None (unknown id), Open, Released (all of it was released) or Refunded (the rest was refunded).
+    /// @param released The sum released to participants so far.
     struct Escrow {
         address requester;
         uint96 amount;
         uint64 deadline;
         Status status;
+        uint96 released;
     }
 
     /// @notice The caller of `initialize` is not the initializer fixed at deployment.
@@ -57,6 +62,10 @@ interface IDataEscrow {
     error DataEscrowDeadlinePassed(bytes32 requestId, uint64 deadline);
     /// @notice The deadline has not passed: only the operator may refund now.
     error DataEscrowDeadlineNotReached(bytes32 requestId, uint64 deadline);
+    /// @notice A release with this payment id was already made (payment ids are never reused).
+    error DataEscrowAlreadyPaid(bytes32 paymentId);
+    /// @notice The release asks for more than the escrow has left.
+    error DataEscrowExceedsRemaining(bytes32 requestId, uint256 amount, uint256 remaining);
 
     /// @notice Emitted once, by `initialize`.
     event Initialized(IERC20 indexed token, address indexed governance);
@@ -64,9 +73,9 @@ interface IDataEscrow {
     event OperatorChanged(address indexed operator);
     /// @notice `requester` deposited `amount` for `requestId`, refundable after `deadline`.
     event Deposited(bytes32 indexed requestId, address indexed requester, uint256 amount, uint64 deadline);
-    /// @notice The escrow of `requestId` was paid to `recipient` on delivery.
-    event Released(bytes32 indexed requestId, address indexed recipient, uint256 amount);
-    /// @notice The escrow of `requestId` was refunded to `requester`.
+    /// @notice `amount` of the escrow of `requestId` was paid to `recipient` on delivery, as payment `paymentId`.
+    event Released(bytes32 indexed requestId, bytes32 indexed paymentId, address indexed recipient, uint256 amount);
+    /// @notice What was left of the escrow of `requestId`, `amount`, was refunded to `requester`.
     event Refunded(bytes32 indexed requestId, address indexed requester, uint256 amount);
 
     /// @notice The account allowed to call `initialize`, fixed at deployment.
@@ -93,12 +102,15 @@ interface IDataEscrow {
         bytes32 s
     ) external;
 
-    /// @notice Pays the open escrow of `requestId` to `recipient` (the data was delivered). Operator only, up to the
-    ///         deadline.
-    function release(bytes32 requestId, address recipient) external;
+    /// @notice Pays `amount` of the open escrow of `requestId` to `recipient` (a participant delivered its data).
+    ///         Operator only, up to the deadline; `amount` must be positive and at most what the escrow has left.
+    ///         When nothing is left, the escrow is Released.
+    /// @param paymentId The operator's id of this payment, unique across the contract (reverts with
+    ///        `DataEscrowAlreadyPaid` if used before), so retrying a release after a crash is safe.
+    function release(bytes32 requestId, bytes32 paymentId, address recipient, uint256 amount) external;
 
-    /// @notice Refunds the open escrow of `requestId` to its requester: by the operator at any time, by anyone after
-    ///         the deadline.
+    /// @notice Refunds what is left of the open escrow of `requestId` to its requester and closes it (Refunded): by
+    ///         the operator at any time, by anyone after the deadline.
     function refund(bytes32 requestId) external;
 
     /// @notice Replaces the operator. Governance only.
@@ -116,6 +128,9 @@ interface IDataEscrow {
     /// @notice The escrow of `requestId` (all zero if unknown).
     function escrows(bytes32 requestId) external view returns (Escrow memory);
 
-    /// @notice Sum of the open escrows' amounts.
+    /// @notice Whether a release with `paymentId` was made.
+    function isPaid(bytes32 paymentId) external view returns (bool);
+
+    /// @notice Sum of the open escrows' remaining amounts.
     function totalEscrowed() external view returns (uint256);
 }

@@ -38,6 +38,10 @@ interface IMiningPool is IMessageRecipient {
     /// @param genesis Unix time at which epoch 0 starts.
     /// @param epochDuration Seconds per epoch (> 0).
     /// @param halvingEpochs Epochs between halvings of the emission (> 0).
+    /// @param remoteSender The claim sender allowed on every origin of `remoteOrigins` (the RemoteRewardClaims
+    ///        contract, at the same address on every chain); zero only if `remoteOrigins` is empty.
+    /// @param remoteOrigins Domains whose `remoteSender` may send claims from the start, so the deployer wires the
+    ///        edge chains without a governance vote (governance changes them later with `setRemote`).
     struct InitParams {
         IERC20 token;
         address governance;
@@ -47,6 +51,8 @@ interface IMiningPool is IMessageRecipient {
         uint64 genesis;
         uint64 epochDuration;
         uint64 halvingEpochs;
+        bytes32 remoteSender;
+        uint32[] remoteOrigins;
     }
 
     /// @notice A committed epoch.
@@ -63,8 +69,8 @@ interface IMiningPool is IMessageRecipient {
     error MiningPoolNotInitializer(address caller);
     /// @notice `initialize` was already called.
     error MiningPoolAlreadyInitialized();
-    /// @notice `initialize` got a zero token, governance or distributor, or a zero genesis, epoch duration or
-    ///         halving interval.
+    /// @notice `initialize` got a zero token, governance or distributor, a zero genesis, epoch duration or halving
+    ///         interval, or remote origins with a zero remote sender.
     error MiningPoolInvalidInitParams();
     /// @notice A governance-only function was called by another account than governance.
     error MiningPoolOnlyGovernance(address caller);
@@ -122,7 +128,8 @@ interface IMiningPool is IMessageRecipient {
     /// @notice The account allowed to call `initialize`, fixed at deployment.
     function initializer() external view returns (address);
 
-    /// @notice Sets the parameters. Once, by the initializer.
+    /// @notice Sets the parameters. Once, by the initializer. Allows `(origin, p.remoteSender)` for every origin of
+    ///         `p.remoteOrigins`, emitting `RemoteChanged` for each.
     function initialize(InitParams calldata p) external;
 
     /// @notice Commits epoch `epoch`'s root and total. Distributor only; the epoch must have ended, must not be

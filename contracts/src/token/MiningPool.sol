@@ -69,6 +69,7 @@ contract MiningPool is IMiningPool {
         if (
             address(p.token) == address(0) || p.governance == address(0) || p.distributor == address(0)
                 || p.genesis == 0 || p.epochDuration == 0 || p.halvingEpochs == 0
+                || (p.remoteSender == bytes32(0) && p.remoteOrigins.length != 0)
         ) revert MiningPoolInvalidInitParams();
         token = p.token;
         governance = p.governance;
@@ -82,6 +83,10 @@ contract MiningPool is IMiningPool {
         emit Initialized(p.token, p.governance, p.mailbox, p.genesis, p.epochDuration, p.halvingEpochs);
         emit DistributorChanged(p.distributor);
         emit EligibilityChanged(p.eligibility);
+        for (uint256 i; i < p.remoteOrigins.length; ++i) {
+            _remotes[p.remoteOrigins[i]][p.remoteSender] = true;
+            emit RemoteChanged(p.remoteOrigins[i], p.remoteSender, true);
+        }
     }
 
     // ---------------------------------------------------------------- epochs and claims

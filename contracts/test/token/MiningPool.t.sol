@@ -243,6 +243,44 @@ contract MiningPoolTest is TokenFixture {
         vm.stopPrank();
     }
 
+    function test_initialize_allowsRemotesWithoutAVote() public {
+        assertTrue(pool.isRemoteAllowed(EDGE, Message.toBytes32(address(remoteClaims))), "the fixture's edge remote");
+        MiningPool fresh = new MiningPool(deployer);
+        IMiningPool.InitParams memory p = poolParams();
+        bytes32 sender = Message.toBytes32(edgeRewards);
+        p.remoteSender = sender;
+        p.remoteOrigins = new uint32[](2);
+        p.remoteOrigins[0] = EDGE;
+        p.remoteOrigins[1] = OTHER;
+        vm.expectEmit(address(fresh));
+        emit IMiningPool.RemoteChanged(EDGE, sender, true);
+        vm.expectEmit(address(fresh));
+        emit IMiningPool.RemoteChanged(OTHER, sender, true);
+        vm.prank(deployer);
+        fresh.initialize(p);
+        assertTrue(fresh.isRemoteAllowed(EDGE, sender));
+        assertTrue(fresh.isRemoteAllowed(OTHER, sender));
+        assertFalse(fresh.isRemoteAllowed(MAIN, sender), "only the listed origins");
+        assertFalse(fresh.isRemoteAllowed(EDGE, Message.toBytes32(address(remoteClaims))));
+        // Governance still changes them.
+        vm.prank(address(consortium));
+        fresh.setRemote(OTHER, sender, false);
+        assertFalse(fresh.isRemoteAllowed(OTHER, sender));
+    }
+
+    function test_initialize_zeroRemoteSenderOnlyWithoutOrigins() public {
+        MiningPool fresh = new MiningPool(deployer);
+        IMiningPool.InitParams memory p = poolParams();
+        p.remoteSender = bytes32(0);
+        vm.prank(deployer);
+        vm.expectRevert(IMiningPool.MiningPoolInvalidInitParams.selector);
+        fresh.initialize(p);
+        p.remoteOrigins = new uint32[](0);
+        vm.prank(deployer);
+        fresh.initialize(p);
+        assertFalse(fresh.isRemoteAllowed(EDGE, bytes32(0)));
+    }
+
     // ------------------------------------------------------------ cross-chain
 
     function allowEdgeRewards() internal {

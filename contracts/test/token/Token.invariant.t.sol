@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {TokenFixture} from "./TokenFixture.sol";
 import {TokenHandler} from "./TokenHandler.sol";
 import {IMiningPool} from "../../src/token/IMiningPool.sol";
+import {IDataEscrow} from "../../src/token/IDataEscrow.sol";
 import {Message} from "../../src/xchain/libs/Message.sol";
 
 /// @notice Invariants of the token module under random actions (TokenHandler): the supply never changes; no
@@ -105,7 +106,14 @@ contract TokenInvariantTest is TokenFixture {
     }
 
     function invariant_escrowBalanceEqualsOpenEscrows() public view {
-        assertEq(escrow.totalEscrowed(), handler.ghostOpenEscrowSum(), "sum of open escrows");
+        assertEq(escrow.totalEscrowed(), handler.ghostOpenEscrowSum(), "sum of open escrows' remaining amounts");
+        uint256 remaining;
+        for (uint256 i; i < handler.REQUESTS(); ++i) {
+            IDataEscrow.Escrow memory e = escrow.escrows(bytes32(i));
+            if (e.status == IDataEscrow.Status.Open) remaining += e.amount;
+            else assertEq(uint256(e.amount), 0, "a closed escrow keeps nothing");
+        }
+        assertEq(escrow.totalEscrowed(), remaining, "total escrowed = sum over open escrows");
         assertEq(token.balanceOf(address(escrow)), escrow.totalEscrowed(), "escrow balance = open escrows");
     }
 
@@ -114,10 +122,15 @@ contract TokenInvariantTest is TokenFixture {
         handler.deposit(0, 0, 100e18, 1 days);
         handler.deposit(1, 1, 50e18, 1 days);
         handler.deposit(1, 1, 50e18, 1 days); // id taken: refused
-        handler.settle(0, 4, false); // operator releases request 0
-        handler.settle(1, 2, true); // a stranger refunds before the deadline: refused
+        handler.settle(0, 4, false, 30e18, false); // operator releases part of request 0
+        handler.settle(0, 4, false, 30e18, true); // the same payment id again: refused
+        handler.settle(0, 4, false, 70e18 + 1, false); // more than the 70 left: refused
+        handler.settle(0, 4, false, 70e18, false); // the rest: request 0 released
+        handler.settle(1, 4, false, 10e18, false); // part of request 1
+        handler.settle(1, 2, true, 0, false); // a stranger refunds before the deadline: refused
         handler.warp(2 days);
-        handler.settle(1, 2, true); // after the deadline: refunded
+        handler.settle(1, 4, false, 1e18, false); // past the deadline: refused
+        handler.settle(1, 2, true, 0, false); // after the deadline: the rest refunded
         handler.warp(7 days);
         handler.commitEpoch(0, 1e18, 2e18, 3e18, 1); // sum committed
         handler.claim(0, 0, false);
@@ -136,6 +149,7 @@ contract TokenInvariantTest is TokenFixture {
         assertGe(handler.ghostClaims(), 1);
         assertGe(handler.ghostCrossClaims(), 1);
         assertEq(handler.ghostSettlements(), 2);
+        assertEq(handler.ghostPartialReleases(), 2);
         invariant_callsSucceedExactlyWhenTheRulesAllow();
         invariant_noAllocationReleasesMoreThanItsSchedule();
         invariant_claimsNeverExceedEpochTotals();

@@ -12,6 +12,8 @@ import {OperationsReserve} from "../../src/token/OperationsReserve.sol";
 import {MiningPool} from "../../src/token/MiningPool.sol";
 import {IMiningPool} from "../../src/token/IMiningPool.sol";
 import {DataEscrow} from "../../src/token/DataEscrow.sol";
+import {RemoteRewardClaims} from "../../src/token/RemoteRewardClaims.sol";
+import {Message} from "../../src/xchain/libs/Message.sol";
 import {IRewardEligibility} from "../../src/token/IRewardEligibility.sol";
 
 /// @notice A credential check standing in for the identity module: an allow list the test sets.
@@ -30,7 +32,9 @@ contract MockEligibility is IRewardEligibility {
 /// @notice The token module on MAIN over ConsortiumFixture (alice, bob, carol are the consortium; the Mailbox and ISM
 ///         of XchainFixture): AMCT, the technology and foundation vestings, the operations reserve, the mining pool
 ///         and the data escrow, deployed with the deployer as initializer and initialised the way the deployer will
-///         (allocation contracts first, the token last, since it mints into them). Launch at T0.
+///         (allocation contracts first, the token last, since it mints into them); and the RemoteRewardClaims of the
+///         edge chain (the same address on every chain), which the pool allows on EDGE from `initialize`. Launch at
+///         T0.
 /// @dev The whitepaper's figures are written here as literals, independently of AMCTAllocations, so a wrong constant
 ///      there fails the tests instead of being copied into them.
 abstract contract TokenFixture is ConsortiumFixture {
@@ -40,6 +44,8 @@ abstract contract TokenFixture is ConsortiumFixture {
     OperationsReserve internal operations;
     MiningPool internal pool;
     DataEscrow internal escrow;
+    /// @dev The edge chain's claim point (EDGE; the same address on every chain), allowed by the pool from the start.
+    RemoteRewardClaims internal remoteClaims;
 
     address internal ido;
     address internal techTeam;
@@ -76,6 +82,7 @@ abstract contract TokenFixture is ConsortiumFixture {
         operations = new OperationsReserve(deployer);
         pool = new MiningPool(deployer);
         escrow = new DataEscrow(deployer);
+        remoteClaims = new RemoteRewardClaims(deployer);
 
         vm.startPrank(deployer);
         technology.initialize(token, techTeam, T0, IAllocationVesting.Kind.Technology);
@@ -84,6 +91,7 @@ abstract contract TokenFixture is ConsortiumFixture {
         pool.initialize(poolParams());
         escrow.initialize(token, operator, address(consortium));
         token.initialize(recipients());
+        remoteClaims.initialize(address(mailbox), MAIN, address(pool), distributor);
         vm.stopPrank();
     }
 
@@ -96,6 +104,9 @@ abstract contract TokenFixture is ConsortiumFixture {
         p.genesis = T0;
         p.epochDuration = WEEK;
         p.halvingEpochs = HALVING_EPOCHS;
+        p.remoteSender = Message.toBytes32(address(remoteClaims));
+        p.remoteOrigins = new uint32[](1);
+        p.remoteOrigins[0] = EDGE;
     }
 
     function recipients() internal view returns (IAMCT.Recipients memory r) {

@@ -14,7 +14,8 @@ import {IDataEscrow} from "../../src/token/IDataEscrow.sol";
 /// @notice Drives the whole token module at random: time passing (up to 400 days a step, so a run crosses the
 ///         3- and 5-year locks), vesting releases, operations releases by governance or by anyone else, epoch
 ///         commits whose total may be below their leaves' sum, local claims with right or tampered proofs,
-///         cross-chain claims from the Mailbox, escrow deposits, releases and refunds, and plain transfers.
+///         cross-chain claims from the Mailbox, escrow deposits, partial releases (with fresh or reused payment ids)
+///         and refunds of the rest, and plain transfers.
 /// @dev Predicts before each call whether it must succeed; `ghostMispredictions` counts surprises. Keeps the sum of
 ///      open escrows and the committed epochs with their leaves.
 contract TokenHandler is Base {
@@ -60,6 +61,10 @@ contract TokenHandler is Base {
     uint256 public ghostClaims;
     uint256 public ghostCrossClaims;
     uint256 public ghostSettlements;
+    uint256 public ghostPartialReleases;
+
+    /// @dev The next fresh payment id (payment ids 0 .. _nextPayment - 1 are used).
+    uint256 internal _nextPayment;
 
     constructor(Deployment memory d, address[ACTORS] memory actors_) {
         token = d.token;
@@ -189,23 +194,31 @@ contract TokenHandler is Base {
         vm.stopPrank();
     }
 
-    function settle(uint256 requestSeed, uint256 callerSeed, bool refund) external {
+    /// @dev A release pays a random part of what is left (sometimes more than left, or zero), under a fresh payment id
+    ///      or, sometimes, one already used.
+    function settle(uint256 requestSeed, uint256 callerSeed, bool refund, uint256 amount, bool reusePayment) external {
         bytes32 id = bytes32(bound(requestSeed, 0, REQUESTS - 1));
         uint256 c = bound(callerSeed, 0, ACTORS); // ACTORS: the operator
         address caller = c == ACTORS ? operator : _actors[c];
         IDataEscrow.Escrow memory e = escrow.escrows(id);
         bool open = e.status == IDataEscrow.Status.Open;
+        amount = bound(amount, 0, uint256(e.amount) + 1);
+        bytes32 paymentId = reusePayment && _nextPayment > 0 ? bytes32(_nextPayment - 1) : bytes32(_nextPayment);
         bool expected = refund
             ? open && (caller == operator || block.timestamp > e.deadline)
-            : open && caller == operator && block.timestamp <= e.deadline;
-        bytes memory call =
-            refund ? abi.encodeCall(IDataEscrow.refund, (id)) : abi.encodeCall(IDataEscrow.release, (id, _actors[3]));
+            : open && caller == operator && block.timestamp <= e.deadline && amount > 0 && amount <= e.amount
+                && !escrow.isPaid(paymentId);
+        bytes memory call = refund
+            ? abi.encodeCall(IDataEscrow.refund, (id))
+            : abi.encodeCall(IDataEscrow.release, (id, paymentId, _actors[3], amount));
         vm.prank(caller);
         (bool ok,) = address(escrow).call(call);
         if (ok != expected) ++ghostMispredictions;
         if (ok) {
-            ghostOpenEscrowSum -= e.amount;
-            ++ghostSettlements;
+            ghostOpenEscrowSum -= refund ? e.amount : amount;
+            if (refund || amount == e.amount) ++ghostSettlements;
+            else ++ghostPartialReleases;
+            if (!refund) ++_nextPayment;
         }
     }
 

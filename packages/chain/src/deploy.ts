@@ -14,6 +14,8 @@ import {
   consentRegistryBytecode,
   consortiumAbi,
   consortiumBytecode,
+  credentialEligibilityAbi,
+  credentialEligibilityBytecode,
   dataAnchorAbi,
   dataAnchorBytecode,
   dataEscrowAbi,
@@ -36,6 +38,8 @@ import {
   multisigIsmBytecode,
   operationsReserveAbi,
   operationsReserveBytecode,
+  remoteRewardClaimsAbi,
+  remoteRewardClaimsBytecode,
   statusListRegistryAbi,
   statusListRegistryBytecode,
   v2xTrustStoreAbi,
@@ -53,14 +57,14 @@ import {
   getContractAddress,
   type Hex,
   keccak256,
+  pad,
   stringToHex,
   BaseError as ViemBaseError,
-  zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ChainPublicClient, type ChainWalletClient, publicClientFor, walletClientFor } from "./clients.js";
 import { type ContractName, contractNames, type DeploymentManifest } from "./manifest.js";
-import { MINING_EPOCH_SECONDS, MINING_HALVING_EPOCHS, vestingKindCode } from "./token.js";
+import { vestingKindCode } from "./token.js";
 import { type ChainConfig, mainChain, platformOperator, type Topology } from "./topology.js";
 
 export const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
@@ -103,7 +107,9 @@ const bytecodes: Record<ContractName, Hex> = {
   FoundationVesting: allocationVestingBytecode,
   OperationsReserve: operationsReserveBytecode,
   DataEscrow: dataEscrowBytecode,
+  CredentialEligibility: credentialEligibilityBytecode,
   AMCT: aMCTBytecode,
+  RemoteRewardClaims: remoteRewardClaimsBytecode,
 };
 
 /** Fewest vehicle reports an EventLedger accepts for a confirmed event (docs/edge.md: at least 2). */
@@ -131,11 +137,19 @@ function moduleContracts(module: ChainConfig["modules"][number], role: ChainConf
       // Consents and the vault ledger live on main only (topology validation refuses the module elsewhere).
       return role === "main" ? ["ConsentRegistry", "DataLedger"] : [];
     case "token":
-      // AMCT and its allocations live on main only (topology validation refuses the module elsewhere). AMCT comes
-      // last: its initialisation mints into the others.
+      // AMCT and its allocations live on main; AMCT comes last: its initialisation mints into the others. Edge and
+      // side chains carry RemoteRewardClaims, which sends claims proven there to the MiningPool on main.
       return role === "main"
-        ? ["MiningPool", "TechnologyVesting", "FoundationVesting", "OperationsReserve", "DataEscrow", "AMCT"]
-        : [];
+        ? [
+            "MiningPool",
+            "TechnologyVesting",
+            "FoundationVesting",
+            "OperationsReserve",
+            "DataEscrow",
+            "CredentialEligibility",
+            "AMCT",
+          ]
+        : ["RemoteRewardClaims"];
   }
 }
 
@@ -177,8 +191,8 @@ type InitCall = { contract: ContractName; abi: Abi; args: readonly unknown[] };
 
 /**
  * What the token module's initialisation needs besides addresses. `launch` is the allocations' start (vestings) and
- * the mining pool's genesis; dev choices: the deployer is the IDO recipient and the mining pool's distributor (epoch
- * committer) until governance sets another; the Consortium is both vestings' beneficiary.
+ * the mining pool's genesis; dev choices: the deployer is the IDO recipient, the platform operator the mining pool's
+ * distributor (the gateway commits epochs) until governance sets another; the Consortium is both vestings' beneficiary.
  */
 type InitContext = { deployer: Address; launch: bigint };
 
@@ -191,6 +205,8 @@ function initCalls(
   const main = mainChain(topology);
   const calls: InitCall[] = [];
   const contracts = contractsOf(chain);
+  // The platform operator (the gateway's key) commits reward epochs and releases data-request escrows.
+  const operator = platformOperator(topology).address;
   if (contracts.includes("MultisigIsm"))
     calls.push({
       contract: "MultisigIsm",
@@ -299,12 +315,17 @@ function initCalls(
         {
           token: addresses.AMCT,
           governance: addresses.Consortium,
-          distributor: context.deployer,
+          distributor: operator,
           mailbox: addresses.Mailbox,
-          eligibility: zeroAddress,
+          eligibility: addresses.CredentialEligibility,
           genesis: context.launch,
-          epochDuration: MINING_EPOCH_SECONDS,
-          halvingEpochs: MINING_HALVING_EPOCHS,
+          epochDuration: BigInt(topology.token.epochSeconds),
+          halvingEpochs: BigInt(topology.token.halvingEpochs),
+          // RemoteRewardClaims has the same address on every chain; claims proven on the chains carrying it are paid.
+          remoteSender: pad(addresses.RemoteRewardClaims),
+          remoteOrigins: topology.chains
+            .filter((c) => c.role !== "main" && c.modules.includes("token"))
+            .map((c) => c.chainId),
         },
       ],
     });
@@ -312,7 +333,19 @@ function initCalls(
     calls.push({
       contract: "DataEscrow",
       abi: dataEscrowAbi,
-      args: [addresses.AMCT, platformOperator(topology).address, addresses.Consortium],
+      args: [addresses.AMCT, operator, addresses.Consortium],
+    });
+  if (contracts.includes("CredentialEligibility"))
+    calls.push({
+      contract: "CredentialEligibility",
+      abi: credentialEligibilityAbi,
+      args: [addresses.Consortium, addresses.DIDRegistry, addresses.VehicleLifecycle],
+    });
+  if (contracts.includes("RemoteRewardClaims"))
+    calls.push({
+      contract: "RemoteRewardClaims",
+      abi: remoteRewardClaimsAbi,
+      args: [addresses.Mailbox, main.chainId, addresses.MiningPool, operator],
     });
   if (contracts.includes("AMCT"))
     calls.push({

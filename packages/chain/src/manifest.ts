@@ -31,7 +31,10 @@ export const contractNames = [
   "FoundationVesting",
   "OperationsReserve",
   "DataEscrow",
+  "CredentialEligibility",
   "AMCT",
+  // On edge and side chains: claims of rewards proven there, paid by the MiningPool on main through the Mailbox.
+  "RemoteRewardClaims",
 ] as const;
 /** A name in the manifest; usually a contract's name, but a contract deployed twice has one name per instance. */
 export type ContractName = (typeof contractNames)[number];

@@ -127,12 +127,21 @@ describe("the token module", () => {
     expect(platformOperator(topology).name).toBe("Havel Road Operations");
   });
 
-  it("goes on the main chain only, and needs governance there", () => {
+  it("puts AMCT on main and remote claims elsewhere; needs governance on main and the module on main", () => {
     const side = config();
     side.chains[1].modules = ["xchain", "identity", "token"];
-    expect(() => parseTopology(side)).toThrow(
-      "chains.1: only the main chain carries the token module (AMCT and its allocations)",
+    const sideContracts = contractsOf(parseTopology(side).chains[1]!);
+    expect(sideContracts).toContain("RemoteRewardClaims");
+    expect(sideContracts).not.toContain("AMCT");
+    const sideNoXchain = config();
+    sideNoXchain.chains[1].modules = ["identity", "token"];
+    expect(() => parseTopology(sideNoXchain)).toThrow(
+      "chains.1: the token module on an edge or side chain needs the xchain module",
     );
+    const notOnMain = config();
+    notOnMain.chains[0].modules = ["xchain", "governance", "identity", "edge", "data"];
+    notOnMain.chains[1].modules = ["xchain", "identity", "token"];
+    expect(() => parseTopology(notOnMain)).toThrow(/carries the token module but the main chain does not/);
     const noGovernance = config();
     noGovernance.chains[0].modules = ["xchain", "identity", "edge", "token"];
     expect(() => parseTopology(noGovernance)).toThrow(

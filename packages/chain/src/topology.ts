@@ -99,12 +99,15 @@ const chainSchema = z
             });
     }
     if (chain.modules.includes("token")) {
-      if (chain.role !== "main")
-        ctx.addIssue({
-          code: "custom",
-          message: "only the main chain carries the token module (AMCT and its allocations)",
-        });
-      else
+      if (chain.role !== "main") {
+        // On an edge or side chain the module is RemoteRewardClaims: rewards proven there are paid on main.
+        if (!chain.modules.includes("xchain"))
+          ctx.addIssue({
+            code: "custom",
+            message:
+              "the token module on an edge or side chain needs the xchain module (claims go to main through the Mailbox)",
+          });
+      } else
         for (const needed of ["governance", "xchain"] as const)
           if (!chain.modules.includes(needed))
             ctx.addIssue({
@@ -146,6 +149,22 @@ export const topologySchema = z
       votingPeriodSeconds: z.number().int().min(60),
       members: z.array(memberSchema).min(1),
     }),
+    /**
+     * The mining pool's schedule (docs/token-rewards.md): epochs of `epochSeconds` (one week on a real network; the
+     * dev topology uses minutes so that an epoch ends while you watch), the emission halving every `halvingEpochs`.
+     * Fixed at deployment: MiningPool keeps them.
+     */
+    token: z
+      .object({
+        epochSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(366 * 86_400)
+          .default(7 * 86_400),
+        halvingEpochs: z.number().int().min(1).max(1_000_000).default(104),
+      })
+      .prefault({}),
     services: z.object({
       host: z.string().default("127.0.0.1"),
       gateway: z.object({ port: portSchema }),
@@ -213,6 +232,13 @@ export const topologySchema = z
           ctx.addIssue({
             code: "custom",
             message: `chain ${chain.name} carries the edge module but the main chain does not: its DataAnchor checkpoints go to AnchorCheckpoints on main`,
+          });
+    if (!mains[0]?.modules.includes("token"))
+      for (const chain of topology.chains)
+        if (chain.role !== "main" && chain.modules.includes("token"))
+          ctx.addIssue({
+            code: "custom",
+            message: `chain ${chain.name} carries the token module but the main chain does not: its reward claims are paid by the MiningPool on main`,
           });
     unique(
       topology.governance.members.map((m) => m.address),

@@ -13,6 +13,8 @@ export const dataErrorCodes = {
   region_refused: 403,
   not_found: 404,
   conflict: 409,
+  /** A priced data request whose escrow does not cover another participant: the requester must deposit first. */
+  unfunded: 409,
   erased: 410,
   budget_exceeded: 429,
   unavailable: 503,

@@ -151,4 +151,22 @@ export const dataMigrations: readonly string[] = [
     primary key (dataset_id, seq)
   );
   `,
+  // Payments of priced data requests (DataEscrow, docs/data-sharing.md): one row per participant that delivered, created
+  // with the delivering read's disclosure; payment_id = keccak256(abi.encodePacked(request_id, subject id)).
+  `
+  create table request_payments (
+    payment_id text primary key,
+    request_id text not null references data_requests (request_id),
+    subject text not null,
+    amount text not null,
+    status text not null check (status in ('due', 'paid', 'failed')),
+    recipient text,
+    tx text,
+    error text,
+    created_at bigint not null,
+    settled_at bigint,
+    unique (request_id, subject)
+  );
+  create index request_payments_due on request_payments (status) where status = 'due';
+  `,
 ];

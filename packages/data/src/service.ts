@@ -6,7 +6,7 @@
 // Sources of truth: the chain for consents (ConsentRegistry.covers is asked on every read) and for what existed
 // (DataLedger); PostgreSQL (PGlite by default) for everything else. Acknowledged writes are committed first; chain
 // anchoring follows in batches (`anchorPending`), so a crash loses nothing that was acknowledged.
-import { consentRegistryAbi, dataLedgerAbi, didRegistryAbi } from "@amc/abi";
+import { consentRegistryAbi, dataEscrowAbi, dataLedgerAbi, didRegistryAbi } from "@amc/abi";
 import {
   type ChainPublicClient,
   type ConsentTerms,
@@ -23,6 +23,7 @@ import {
   type Address,
   bytesToHex,
   encodeAbiParameters,
+  encodePacked,
   type Hex,
   hexToBytes,
   isAddressEqual,
@@ -70,7 +71,13 @@ export type DataServiceOptions = {
   writer: ChainWriter;
   client: ChainPublicClient;
   network: string;
-  contracts: { consentRegistry: Address; dataLedger: Address; didRegistry: Address };
+  contracts: {
+    consentRegistry: Address;
+    dataLedger: Address;
+    didRegistry: Address;
+    /** DataEscrow (token module on main): priced data requests are paid from it on delivery. */
+    dataEscrow?: Address;
+  };
   pre: PreOps;
   identity: IdentityOps;
   policy: RetentionPolicy;
@@ -133,7 +140,7 @@ export const requestSchema = z.object({
   purpose: z.string().min(1).max(500),
   validFrom: z.number().int().nonnegative(),
   validUntil: z.number().int().positive(),
-  /** Offered price per participant, in AMCT base units (decimal string); paid once the token lands. */
+  /** Price per participant, in AMCT base units (decimal string), paid from the request's DataEscrow on delivery. */
   price: z.string().regex(/^\d{1,40}$/),
   maxParticipants: z.number().int().positive().optional(),
 });

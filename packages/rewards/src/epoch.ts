@@ -79,6 +79,8 @@ export type ContributionRecord = {
   units: bigint | number;
   /** Where to check it in public records (e.g. "datal:0x…#12", "anchor:31337:0x…:7"); does not affect the root. */
   evidence: string;
+  /** The DID id the contribution is about (a read's vehicle), when there is one; does not affect the root. */
+  subject?: Hex;
 };
 
 /** `points` points for every `per` units (integer arithmetic: see `pointsFor`). */
@@ -133,6 +135,8 @@ export type AccountReward = RewardLeaf & {
   contributions: { kind: ContributionKind; units: bigint; points: bigint }[];
   /** The records' evidence references, sorted and de-duplicated. */
   evidence: string[];
+  /** The DID ids the account's contributions are about (e.g. its vehicles whose data was read), sorted. */
+  subjects: Hex[];
 };
 
 export type EpochResult = {
@@ -184,7 +188,7 @@ export function computeEpoch(input: EpochInput): EpochResult {
   // account (lower-case) -> kind -> { units, evidence }
   const byAccount = new Map<
     string,
-    { account: Address; kinds: Map<ContributionKind, bigint>; evidence: Set<string> }
+    { account: Address; kinds: Map<ContributionKind, bigint>; evidence: Set<string>; subjects: Set<string> }
   >();
   input.records.forEach((record, i) => {
     const { kind, beneficiary, evidence } = record;
@@ -202,11 +206,12 @@ export function computeEpoch(input: EpochInput): EpochResult {
     const key = beneficiary.toLowerCase();
     let entry = byAccount.get(key);
     if (!entry) {
-      entry = { account: getAddress(beneficiary), kinds: new Map(), evidence: new Set() };
+      entry = { account: getAddress(beneficiary), kinds: new Map(), evidence: new Set(), subjects: new Set() };
       byAccount.set(key, entry);
     }
     entry.kinds.set(kind, (entry.kinds.get(kind) ?? 0n) + units);
     entry.evidence.add(evidence);
+    if (record.subject !== undefined) entry.subjects.add(record.subject.toLowerCase());
   });
 
   const scored = [...byAccount.entries()]
@@ -217,7 +222,13 @@ export function computeEpoch(input: EpochInput): EpochResult {
         return { kind, units, points: pointsFor(units, weights[kind]) };
       });
       const points = contributions.reduce((sum, c) => sum + c.points, 0n);
-      return { account: entry.account, contributions, points, evidence: [...entry.evidence].sort() };
+      return {
+        account: entry.account,
+        contributions,
+        points,
+        evidence: [...entry.evidence].sort(),
+        subjects: [...entry.subjects].sort() as Hex[],
+      };
     });
   const totalPoints = scored.reduce((sum, s) => sum + s.points, 0n);
 
@@ -244,6 +255,7 @@ export function computeEpoch(input: EpochInput): EpochResult {
     proof: tree ? tree.getProof(i) : [],
     contributions: p.contributions,
     evidence: p.evidence,
+    subjects: p.subjects,
   }));
   const proofs: Record<Address, Hex[]> = {};
   for (const a of accounts) proofs[a.account] = a.proof;

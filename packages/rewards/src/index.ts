@@ -9,6 +9,8 @@
 //   DataLedger roots and credited to vehicle owners (`readDisclosureContributions`), RSU batches from DataAnchor
 //   (`readRsuAnchorContributions`), confirmed events with caller-named reporters (`eventReportContributions`).
 // - `recomputeAndCompare(committed, input)` recomputes an epoch and reports whether it matches a committed root.
+// - `computePlatformEpoch(sources, epoch)` puts it together for the running platform (what the gateway commits and
+//   `amc token recompute` checks).
 // - `readMiningPoolEpoch` reads an epoch's window, emission and committed root from MiningPool; `miningEmission`
 //   and `epochWindow` compute the same schedule and windows off chain.
 export {
@@ -37,6 +39,7 @@ export {
   type Weight,
   type WeightTable,
 } from "./epoch.js";
+export { computePlatformEpoch, type PlatformEpoch, type PlatformRewardSources } from "./platform.js";
 export {
   type BlockRange,
   blockRangeForWindow,

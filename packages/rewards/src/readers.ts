@@ -359,6 +359,7 @@ export async function readDisclosureContributions(params: {
       beneficiary: owner,
       units: 1n,
       evidence: `disclosure:${custodian}:${entry.seq}`,
+      subject: object.subject,
     });
   }
   return { records, anchors, unassigned, ownersAtBlock: blocks.toBlock };
@@ -377,6 +378,11 @@ export async function readRsuAnchorContributions(params: {
   chainId: number;
   window: EpochWindowSeconds;
   blocks?: BlockRange;
+  /**
+   * Who earns a batch of the RSU whose DID id is `rsuDid` (e.g. its DID's controller on main, the RSU operator);
+   * null credits nobody. Without it the batch's submitter (the RSU's transaction key) earns.
+   */
+  creditTo?: (rsuDid: Hex, submitter: Address) => Promise<Address | null>;
 }): Promise<ContributionRecord[]> {
   const blocks = params.blocks !== undefined ? params.blocks : await blockRangeForWindow(params.client, params.window);
   if (blocks === null) return [];
@@ -388,12 +394,19 @@ export async function readRsuAnchorContributions(params: {
     toBlock: blocks.toBlock,
     strict: true,
   });
-  return logs.map((log) => ({
-    kind: "v2x-anchor" as const,
-    beneficiary: getAddress(log.args.submitter),
-    units: BigInt(log.args.count),
-    evidence: `anchor:${params.chainId}:${getAddress(log.args.submitter)}:${log.args.batchId}`,
-  }));
+  const records: ContributionRecord[] = [];
+  for (const log of logs) {
+    const submitter = getAddress(log.args.submitter);
+    const beneficiary = params.creditTo ? await params.creditTo(log.args.rsuDid, submitter) : submitter;
+    if (beneficiary === null || BigInt(beneficiary) === 0n) continue;
+    records.push({
+      kind: "v2x-anchor" as const,
+      beneficiary: getAddress(beneficiary),
+      units: BigInt(log.args.count),
+      evidence: `anchor:${params.chainId}:${submitter}:${log.args.batchId}`,
+    });
+  }
+  return records;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ export { statusListRegistryAbi, statusListRegistryBytecode } from "./StatusListR
 export { vehicleLifecycleAbi, vehicleLifecycleBytecode } from "./VehicleLifecycle.js";
 export { aMCTAbi, aMCTBytecode } from "./AMCT.js";
 export { allocationVestingAbi, allocationVestingBytecode } from "./AllocationVesting.js";
+export { credentialEligibilityAbi, credentialEligibilityBytecode } from "./CredentialEligibility.js";
 export { dataEscrowAbi, dataEscrowBytecode } from "./DataEscrow.js";
 export { iRewardEligibilityAbi } from "./IRewardEligibility.js";
 export { miningPoolAbi, miningPoolBytecode } from "./MiningPool.js";
 export { operationsReserveAbi, operationsReserveBytecode } from "./OperationsReserve.js";
+export { remoteRewardClaimsAbi, remoteRewardClaimsBytecode } from "./RemoteRewardClaims.js";
 export { v2xTrustStoreAbi, v2xTrustStoreBytecode } from "./V2xTrustStore.js";
 export { mailboxAbi, mailboxBytecode } from "./Mailbox.js";
 export { messageInboxAbi, messageInboxBytecode } from "./MessageInbox.js";

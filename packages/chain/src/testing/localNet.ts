@@ -32,7 +32,7 @@ export const defaultLocalNetChains: LocalNetChain[] = [
 /** Builds a topology like the default one on free ports; chain ids start at 72000 to stay clear of dev chains. */
 export async function localTopology(
   chains: LocalNetChain[] = defaultLocalNetChains,
-  options: { blockTimeSeconds?: number; batchSize?: number } = {},
+  options: { blockTimeSeconds?: number; batchSize?: number; epochSeconds?: number } = {},
 ): Promise<Topology> {
   const raw = {
     network: "test",
@@ -49,8 +49,8 @@ export async function localTopology(
           chain.role === "main"
             ? ["xchain", "governance", "identity", "edge", "data", "token"]
             : chain.role === "edge"
-              ? ["xchain", "identity", "edge"]
-              : ["xchain", "identity"],
+              ? ["xchain", "identity", "edge", "token"]
+              : ["xchain", "identity", "token"],
         validators: [0, 1, 2].map((v) => devAccount(devKeyIndex.firstValidator + 3 * i + v).address),
         threshold: 2,
       })),
@@ -64,6 +64,7 @@ export async function localTopology(
         roles: m === 0 ? ["OEM"] : m === 1 ? ["REGULATOR", "CERTIFICATE_AUTHORITY"] : ["REGULATOR", "RSU_OPERATOR"],
       })),
     },
+    token: { epochSeconds: options.epochSeconds ?? 7 * 86_400, halvingEpochs: 104 },
     services: {
       host: "127.0.0.1",
       gateway: { port: await freePort() },
@@ -84,7 +85,7 @@ export async function localTopology(
 
 export async function startLocalNet(
   chains: LocalNetChain[] = defaultLocalNetChains,
-  options: { blockTimeSeconds?: number; batchSize?: number } = {},
+  options: { blockTimeSeconds?: number; batchSize?: number; epochSeconds?: number } = {},
 ): Promise<LocalNet> {
   const topology = await localTopology(chains, options);
   const home = mkdtempSync(join(tmpdir(), "amc-test-"));
