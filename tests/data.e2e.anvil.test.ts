@@ -2,10 +2,10 @@
 // uploads a sealed object, the owner consents to an insurer on chain, the insurer reads it by proxy re-encryption
 // and decrypts it, the owner sees the read in the disclosure log (anchored on chain), revokes, and the next read
 // fails; erasure, retention, regions, breach notices, data requests and a sale that voids consents.
-import { consentRegistryAbi, dataLedgerAbi } from "@amc/abi";
+import { aMCTAbi, consentRegistryAbi, dataEscrowAbi, dataLedgerAbi } from "@amc/abi";
 import { contractAddress, devPrivateKey, publicClientFor, walletClientFor } from "@amc/chain";
 import { buildMerkleTree } from "@amc/crypto";
-import { didId, openAsOwner } from "@amc/data";
+import { didId, openAsOwner, paymentIdOf } from "@amc/data";
 import { transferVehicle } from "@amc/did";
 import { DataClient, GatewayError } from "@amc/sdk";
 import { type Hex, hexToBytes } from "viem";
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DataBed,
   grantInsurer,
+  INSURER,
   type Org,
   readObject,
   startDataBed,
@@ -309,55 +310,153 @@ describe("data sharing under consent (real anvil, real HTTP)", () => {
     expect(anonymous.status).toBe(401);
   });
 
-  it("data requests: owners opt in with a consent matching the request", async () => {
+  it("data requests: owners opt in to a funded request, and are paid in AMCT from the escrow on delivery", async () => {
+    const main = bed.net.topology.chains[0]!;
+    const client = publicClientFor(main);
+    const token = contractAddress(bed.net.manifest, "main", "AMCT");
+    const escrow = contractAddress(bed.net.manifest, "main", "DataEscrow");
+    const config = await bed.api.config();
+    expect(config).toMatchObject({ dataEscrow: escrow, token });
+    const balanceOf = (account: Hex) =>
+      client.readContract({ address: token, abi: aMCTAbi, functionName: "balanceOf", args: [account] });
+    const escrowOf = (id: Hex) =>
+      client.readContract({ address: escrow, abi: dataEscrowAbi, functionName: "escrows", args: [id] });
+
+    const price = 10n ** 18n;
     const now = bed.now();
+    const purpose = "study of harsh braking";
     const request = await bed.api.createRequest(bed.insurer, {
       kinds: ["driving_behaviour"],
-      purpose: "study of harsh braking",
+      purpose,
       validFrom: now,
       validUntil: now + 30 * 86400,
-      price: "1000000000000000000",
+      price: price.toString(),
       maxParticipants: 10,
     });
+    const requestId = request.requestId;
+    expect(request.escrow).toMatchObject({ deposited: false, status: "none", remaining: "0" });
     const vehicle = await bed.newVehicle("WVWZZZ1KZ6W000003");
     const receivingPk = (await import("@amc/data")).umbralPublicKey(bed.insurer.umbralSk);
-    // An opt-in that widens the request is refused.
-    const widened = await refusal(
+    const optIn = (scopes = ["driving_behaviour"]) =>
       bed.api.grant({
         owner: bed.owner,
         terms: {
           subject: vehicle.did,
           grantee: bed.insurer.did,
-          scopes: ["driving_behaviour", "location"],
-          purpose: "study of harsh braking",
+          scopes,
+          purpose,
           validFrom: now,
           validUntil: now + 30 * 86400,
         },
         delegatingSk: bed.ownerUmbralSk,
         receivingPk,
-        requestId: request.requestId,
-      }),
-    );
-    expect(widened.status).toBe(400);
-    const joined = await bed.api.grant({
-      owner: bed.owner,
-      terms: {
-        subject: vehicle.did,
-        grantee: bed.insurer.did,
-        scopes: ["driving_behaviour"],
-        purpose: "study of harsh braking",
-        validFrom: now,
-        validUntil: now + 30 * 86400,
-      },
-      delegatingSk: bed.ownerUmbralSk,
-      receivingPk,
-      requestId: request.requestId,
+        requestId,
+      });
+    // An opt-in that widens the request is refused.
+    expect((await refusal(optIn(["driving_behaviour", "location"]))).status).toBe(400);
+    // An exact opt-in before the requester deposited is refused: nobody would be sure to be paid.
+    const unfunded = await refusal(optIn());
+    expect(unfunded.status).toBe(409);
+    expect(unfunded.code).toBe("unfunded");
+    expect(unfunded.message).toMatch(/not funded: the requester must deposit/);
+
+    // The insurer's chain account (its DID's controller) buys AMCT from the IDO allocation (the deployer's) and
+    // deposits price × 2 for the request until the request ends.
+    const insurerWallet = walletClientFor(main, devPrivateKey(INSURER));
+    const deployer = walletClientFor(main, devPrivateKey(0));
+    const funding = await deployer.writeContract({
+      address: token,
+      abi: aMCTAbi,
+      functionName: "transfer",
+      args: [insurerWallet.account.address, price * 3n],
     });
-    expect(joined.requestId).toBe(request.requestId);
-    const listed = (await bed.api.requests("open")) as { requestId: string; participants: { subject: string }[] }[];
-    expect(listed.find((r) => r.requestId === request.requestId)?.participants.map((p) => p.subject)).toEqual([
-      vehicle.did,
+    expect((await client.waitForTransactionReceipt({ hash: funding })).status).toBe("success");
+    await DataClient.fundRequest({
+      wallet: insurerWallet,
+      client,
+      escrow,
+      token,
+      requestId,
+      amount: price * 2n,
+      deadline: now + 30 * 86400,
+    });
+    expect((await bed.api.request(requestId)).escrow).toMatchObject({
+      deposited: true,
+      status: "open",
+      remaining: (price * 2n).toString(),
+      released: "0",
+      requester: insurerWallet.account.address,
+      deadline: now + 30 * 86400,
+    });
+
+    // Funded: the owner's opt-in joins the request.
+    const joined = await optIn();
+    expect(joined.requestId).toBe(requestId);
+    const listed = await bed.api.requests("open");
+    expect(listed.find((r) => r.requestId === requestId)?.participants).toMatchObject([
+      { subject: vehicle.did, consentId: joined.consentId, payment: null },
     ]);
+
+    // Delivery: the insurer's first read of the participant's data under the consent that joined.
+    const { stored } = await upload(vehicle, { harshBrakes: 3 }, { kind: "driving_behaviour" });
+    const credential = await bed.issueGrant({
+      issuer: bed.ownerDid,
+      grantee: bed.insurer.did,
+      vehicle: vehicle.did,
+      scopes: ["driving_behaviour"],
+      purpose,
+      expiry: now + 30 * 86400,
+      consent: joined.consentId,
+    });
+    const result = await read(stored.objectId as Hex, joined.consentId as Hex, credential.jwt, bed.insurer, purpose);
+    expect(JSON.parse(new TextDecoder().decode(result.data))).toEqual({ harshBrakes: 3 });
+    const paymentId = paymentIdOf(requestId, vehicle.did);
+    expect((await bed.api.request(requestId)).participants[0]?.payment).toEqual({
+      paymentId,
+      status: "due",
+      amount: price.toString(),
+      recipient: null,
+      tx: null,
+      error: null,
+    });
+
+    // Settled: the owner's account is paid exactly the price; the escrow has one price left.
+    const ownerBefore = await balanceOf(bed.owner.address);
+    expect(await bed.routes.service.settlePayments()).toEqual({ paid: 1, failed: 0 });
+    expect(await balanceOf(bed.owner.address)).toBe(ownerBefore + price);
+    expect((await escrowOf(requestId)).amount).toBe(price);
+    expect(
+      await client.readContract({ address: escrow, abi: dataEscrowAbi, functionName: "isPaid", args: [paymentId] }),
+    ).toBe(true);
+    const settled = await bed.api.request(requestId);
+    expect(settled.escrow).toMatchObject({ remaining: price.toString(), released: price.toString(), status: "open" });
+    expect(settled.participants[0]?.payment).toMatchObject({
+      status: "paid",
+      amount: price.toString(),
+      recipient: bed.owner.address,
+      tx: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+    });
+
+    // A second read is no second delivery; a second settlement pays nothing.
+    await read(stored.objectId as Hex, joined.consentId as Hex, credential.jwt, bed.insurer, purpose);
+    expect(await bed.routes.service.settlePayments()).toEqual({ paid: 0, failed: 0 });
+    expect(await balanceOf(bed.owner.address)).toBe(ownerBefore + price);
+    const { rows } = await bed.routes.store.query<{ n: number }>(
+      "select count(*)::int as n from request_payments where request_id = $1",
+      [requestId],
+    );
+    expect(rows[0]?.n).toBe(1);
+
+    // Crash safety: released on chain but not marked in the database (a crash between the two) — the next run
+    // marks it paid without paying again.
+    await bed.routes.store.query(
+      "update request_payments set status = 'due', tx = null, recipient = null, settled_at = null where payment_id = $1",
+      [paymentId],
+    );
+    expect(await bed.routes.service.settlePayments()).toEqual({ paid: 1, failed: 0 });
+    expect(await balanceOf(bed.owner.address)).toBe(ownerBefore + price);
+    expect((await escrowOf(requestId)).amount).toBe(price);
+    expect((await bed.api.request(requestId)).participants[0]?.payment?.status).toBe("paid");
   });
 
   it("a sale voids the previous owner's consents, and only the owner may list or erase", async () => {

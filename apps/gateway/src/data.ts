@@ -45,10 +45,12 @@ export type DataRoutesOptions = {
   proxies?: number;
   /** The vault's jurisdiction (default CN). */
   region?: string;
-  /** Background work (anchoring, retention sweeps, revocation watch); tests may drive it by hand. */
+  /** Background work (anchoring, retention sweeps, revocation watch, request payments); tests may drive it by hand. */
   background?: boolean;
   anchorIntervalMs?: number;
   disclosureAnchorIntervalMs?: number;
+  /** How often due data-request payments are released from DataEscrow (default 2 s). */
+  paymentIntervalMs?: number;
   now?: () => number;
 };
 
@@ -103,6 +105,10 @@ export async function registerDataRoutes(
   const writer = new ChainWriter(client, walletClientFor(main, custodianKey(topology)));
   const adminToken = loadOrCreateAdminToken(join(options.home, "gateway"));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  // Priced data requests are paid in AMCT from DataEscrow when main carries the token module; its operator is the
+  // platform operator, which is this custodian account.
+  const dataEscrow = main.modules.includes("token") ? contractAddress(manifest, main.name, "DataEscrow") : undefined;
+  const token = main.modules.includes("token") ? contractAddress(manifest, main.name, "AMCT") : undefined;
 
   const resolve = async (did: string) => {
     const result = await identity.resolver.resolve(did);
@@ -119,6 +125,7 @@ export async function registerDataRoutes(
       consentRegistry: contractAddress(manifest, main.name, "ConsentRegistry"),
       dataLedger: contractAddress(manifest, main.name, "DataLedger"),
       didRegistry: contractAddress(manifest, main.name, "DIDRegistry"),
+      ...(dataEscrow ? { dataEscrow } : {}),
     },
     pre: preOps,
     policy: {
@@ -218,6 +225,9 @@ export async function registerDataRoutes(
       chainId: main.chainId,
       consentRegistry: contractAddress(manifest, main.name, "ConsentRegistry"),
       dataLedger: contractAddress(manifest, main.name, "DataLedger"),
+      /** Where priced data requests are funded (null without the token module). */
+      dataEscrow: dataEscrow ?? null,
+      token: token ?? null,
       templates: consentTemplates,
     }),
   );
@@ -376,6 +386,14 @@ export async function registerDataRoutes(
     { schema: { tags, summary: "One data request with its participants" } },
     async (request) => service.request(request.params.id),
   );
+  app.post(
+    "/v1/data/payments/settle",
+    { schema: { tags, summary: "Release the due data-request payments from DataEscrow now (admin)" } },
+    async (request) => {
+      admin(request);
+      return service.settlePayments();
+    },
+  );
 
   app.post(
     "/v1/data/datasets",
@@ -439,6 +457,10 @@ export async function registerDataRoutes(
       setInterval(
         tick("watching revocations", () => service.syncRevocations()),
         2_000,
+      ),
+      setInterval(
+        tick("paying data requests", () => service.settlePayments()),
+        options.paymentIntervalMs ?? 2_000,
       ),
     ];
     app.addHook("onClose", async () => {

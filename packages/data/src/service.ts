@@ -289,6 +289,48 @@ export function disclosureLeaf(entry: {
   );
 }
 
+/**
+ * The DataEscrow payment id of a participant's delivery to a data request: keccak256(abi.encodePacked(requestId,
+ * subject's DID id)). Deterministic, so a participant is paid at most once per request and a retried release after a
+ * crash is refused by the contract (DataEscrowAlreadyPaid) instead of paying twice.
+ */
+export function paymentIdOf(requestId: string, subject: string): Hex {
+  return keccak256(encodePacked(["bytes32", "bytes32"], [requestId as Hex, didId(subject)]));
+}
+
+/** DataEscrow's `Status` enum, by its value. */
+export const escrowStatuses = ["none", "open", "released", "refunded"] as const;
+export type EscrowStatus = (typeof escrowStatuses)[number];
+
+/** A request's escrow as the chain holds it now (amounts in AMCT base units, decimal strings). */
+export type EscrowView = {
+  deposited: boolean;
+  requester: Address | null;
+  remaining: string;
+  released: string;
+  deadline: number;
+  status: EscrowStatus;
+};
+
+export type PaymentStatus = "due" | "paid" | "failed";
+export type PaymentView = {
+  paymentId: string;
+  status: PaymentStatus;
+  amount: string;
+  recipient: string | null;
+  tx: string | null;
+  error: string | null;
+};
+
+/** Refusals of `DataEscrow.release` that no retry will change: the payment is marked failed with this reason. */
+const finalReleaseRefusals: Record<string, string> = {
+  DataEscrowDeadlinePassed: "the escrow's deadline passed before the payment was released",
+  DataEscrowExceedsRemaining: "the escrow has less left than the price",
+  DataEscrowNotOpen: "the escrow is not open (never funded, fully released or refunded)",
+  DataEscrowZeroAmount: "the price is zero",
+  DataEscrowZeroAddress: "the participant's vehicle has no owner account",
+};
+
 export class DataService {
   readonly store: Store;
   private readonly now: () => number;
@@ -788,6 +830,7 @@ export class DataService {
          values ($1,$2,$3,$4,$5,$6,$7,$8)`,
         [seq, at, objectId, object.subject, consumer, purpose, consentId, leaf],
       );
+      if (consent.request_id) await this.recordDelivery(tx, consent, consumer, now);
       return {
         object: objectView(fresh),
         meta: fresh.meta,
@@ -1095,10 +1138,24 @@ export class DataService {
     }>("select * from data_requests where request_id = $1", [requestId]);
     const r = rows[0];
     if (!r) throw new DataError("not_found", `no data request ${requestId}`);
-    const { rows: participants } = await this.store.query<{ subject: string; consent_id: string; joined_at: bigint }>(
-      "select subject, consent_id, joined_at from request_participants where request_id = $1 order by joined_at, subject",
+    const { rows: participants } = await this.store.query<{
+      subject: string;
+      consent_id: string;
+      joined_at: bigint;
+      payment_id: string | null;
+      amount: string | null;
+      payment_status: PaymentStatus | null;
+      recipient: string | null;
+      tx: string | null;
+      error: string | null;
+    }>(
+      `select p.subject, p.consent_id, p.joined_at, m.payment_id, m.amount, m.status as payment_status, m.recipient,
+         m.tx, m.error
+       from request_participants p left join request_payments m on m.request_id = p.request_id and m.subject = p.subject
+       where p.request_id = $1 order by p.joined_at, p.subject`,
       [requestId],
     );
+    const escrow = BigInt(r.price) > 0n ? await this.escrowOf(r.request_id) : null;
     return {
       requestId: r.request_id,
       requester: r.requester,
@@ -1110,10 +1167,24 @@ export class DataService {
       maxParticipants: r.max_participants,
       status: r.status,
       createdAt: num(r.created_at),
+      /** The request's DataEscrow on chain now; null when the request is free or this gateway has no escrow. */
+      escrow,
       participants: participants.map((p) => ({
         subject: p.subject,
         consentId: p.consent_id,
         joinedAt: num(p.joined_at),
+        /** Null until the requester's first read of this participant's data (the delivery). */
+        payment:
+          p.payment_id === null
+            ? null
+            : ({
+                paymentId: p.payment_id,
+                status: p.payment_status as PaymentStatus,
+                amount: p.amount as string,
+                recipient: p.recipient,
+                tx: p.tx,
+                error: p.error,
+              } satisfies PaymentView),
       })),
     };
   }
@@ -1143,6 +1214,169 @@ export class DataService {
       throw new DataError("conflict", `${terms.subject} already joined request ${requestId}`);
     if (request.maxParticipants !== null && request.participants.length >= request.maxParticipants)
       throw new DataError("conflict", `data request ${requestId} is full`);
+    const price = BigInt(request.price);
+    if (price > 0n) this.assertFunded(request.requestId, price, request.escrow, request.participants);
+  }
+
+  /**
+   * A priced request takes another participant only if its escrow is open, not past its deadline, and has left at
+   * least the price of every participant not yet paid plus this one: an owner who opts in is sure to be paid.
+   */
+  private assertFunded(
+    requestId: string,
+    price: bigint,
+    escrow: EscrowView | null,
+    participants: { payment: PaymentView | null }[],
+  ): void {
+    const address = this.options.contracts.dataEscrow;
+    if (!address || !escrow)
+      throw new DataError("unavailable", `data request ${requestId} is priced, but this gateway has no DataEscrow`, {
+        fix: "deploy the token module on main (DataEscrow), or post the request with price 0",
+      });
+    const unpaid = BigInt(participants.filter((p) => p.payment?.status !== "paid").length);
+    const needed = price * (unpaid + 1n);
+    const fix = `the requester deposits at least ${needed} AMCT base units for the request id in DataEscrow ${address} (approve + deposit(requestId, amount, deadline), or DataClient.fundRequest) before owners opt in`;
+    if (!escrow.deposited)
+      throw new DataError(
+        "unfunded",
+        `data request ${requestId} is priced at ${price} AMCT base units per participant but is not funded: the requester must deposit in DataEscrow first`,
+        { fix },
+      );
+    if (escrow.status !== "open")
+      throw new DataError(
+        "unfunded",
+        `the escrow of data request ${requestId} is ${escrow.status}; it takes no more participants`,
+      );
+    if (escrow.deadline <= this.now())
+      throw new DataError(
+        "unfunded",
+        `the escrow of data request ${requestId} passed its deadline (${escrow.deadline}); it takes no more participants`,
+      );
+    if (BigInt(escrow.remaining) < needed)
+      throw new DataError(
+        "unfunded",
+        `the escrow of data request ${requestId} has ${escrow.remaining} AMCT base units left, less than the ${needed} its ${unpaid} unpaid participant(s) and one more need; the requester must fund it further`,
+        { details: "a DataEscrow deposit cannot be topped up: a larger request is posted as a new request" },
+      );
+  }
+
+  /** The request's escrow on chain, or null when this gateway has no DataEscrow. */
+  async escrowOf(requestId: string): Promise<EscrowView | null> {
+    const address = this.options.contracts.dataEscrow;
+    if (!address) return null;
+    const escrow = await this.options.client.readContract({
+      address,
+      abi: dataEscrowAbi,
+      functionName: "escrows",
+      args: [requestId as Hex],
+    });
+    const status = escrowStatuses[Number(escrow.status)] ?? "none";
+    return {
+      deposited: status !== "none",
+      requester: status === "none" ? null : escrow.requester,
+      remaining: escrow.amount.toString(),
+      released: escrow.released.toString(),
+      deadline: Number(escrow.deadline),
+      status,
+    };
+  }
+
+  /**
+   * A delivery: the requester's read of a participant's data under the consent that joined a priced request. Runs
+   * in the transaction that logs the read's disclosure, so a logged delivery always has its payment row (once per
+   * participant: the payment id is derived from the request and the subject).
+   */
+  private async recordDelivery(tx: Sql, consent: ConsentRow, consumer: string, now: number): Promise<void> {
+    if (!this.options.contracts.dataEscrow || !consent.request_id) return;
+    const { rows } = await tx.query<{ requester: string; price: string }>(
+      `select r.requester, r.price from data_requests r join request_participants p using (request_id)
+       where r.request_id = $1 and p.subject = $2 and p.consent_id = $3`,
+      [consent.request_id, consent.subject, consent.consent_id],
+    );
+    const request = rows[0];
+    if (!request || request.requester !== consumer || BigInt(request.price) === 0n) return;
+    await tx.query(
+      `insert into request_payments (payment_id, request_id, subject, amount, status, created_at)
+       values ($1,$2,$3,$4,'due',$5) on conflict do nothing`,
+      [paymentIdOf(consent.request_id, consent.subject), consent.request_id, consent.subject, request.price, now],
+    );
+  }
+
+  private settling: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Pays the participants that delivered: for each due payment, `DataEscrow.release(requestId, paymentId, owner,
+   * price)` to the vehicle's owner now (its DID controller). A payment already made on chain (a crash after the
+   * release, before the database write) is only marked paid; a refusal no retry changes (deadline passed, too little
+   * left, escrow closed) marks it failed with the reason; anything else (chain down) leaves it due for the next run.
+   */
+  settlePayments(maxPayments = 100): Promise<{ paid: number; failed: number }> {
+    const run = () => this.settlePaymentsNow(maxPayments);
+    const result = this.settling.then(run, run);
+    this.settling = result.catch(() => undefined);
+    return result;
+  }
+
+  private async settlePaymentsNow(maxPayments: number): Promise<{ paid: number; failed: number }> {
+    const escrow = this.options.contracts.dataEscrow;
+    const outcome = { paid: 0, failed: 0 };
+    if (!escrow) return outcome;
+    const { rows } = await this.store.query<{
+      payment_id: string;
+      request_id: string;
+      subject: string;
+      amount: string;
+    }>(
+      "select payment_id, request_id, subject, amount from request_payments where status = 'due' order by created_at, payment_id limit $1",
+      [maxPayments],
+    );
+    const settle = async (
+      paymentId: string,
+      status: "paid" | "failed",
+      fields: { recipient?: string; tx?: string; error?: string },
+    ) => {
+      await this.store.query(
+        `update request_payments set status = $2, recipient = coalesce($3, recipient), tx = coalesce($4, tx),
+           error = $5, settled_at = $6 where payment_id = $1 and status = 'due'`,
+        [paymentId, status, fields.recipient ?? null, fields.tx ?? null, fields.error ?? null, this.now()],
+      );
+      outcome[status] += 1;
+      this.logger.info(`data request payment ${status}`, { paymentId, ...fields });
+    };
+    for (const row of rows) {
+      const paymentId = row.payment_id as Hex;
+      const paid = await this.options.client.readContract({
+        address: escrow,
+        abi: dataEscrowAbi,
+        functionName: "isPaid",
+        args: [paymentId],
+      });
+      if (paid) {
+        await settle(paymentId, "paid", {});
+        continue;
+      }
+      const recipient = await this.controllerOf(row.subject);
+      if (recipient === zeroAddress) {
+        await settle(paymentId, "failed", { error: `${row.subject} has no owner account on chain` });
+        continue;
+      }
+      try {
+        const receipt = await this.options.writer.write({
+          address: escrow,
+          abi: dataEscrowAbi,
+          functionName: "release",
+          args: [row.request_id as Hex, paymentId, recipient, BigInt(row.amount)],
+        });
+        await settle(paymentId, "paid", { recipient, tx: receipt.transactionHash });
+      } catch (error) {
+        const name = revertName(error);
+        if (name === "DataEscrowAlreadyPaid") await settle(paymentId, "paid", { recipient });
+        else if (name && name in finalReleaseRefusals)
+          await settle(paymentId, "failed", { recipient, error: `${finalReleaseRefusals[name]} (${name})` });
+        else throw error;
+      }
+    }
+    return outcome;
   }
 
   /** The DID string of a bytes32 id on this network. */

@@ -2,17 +2,20 @@
 // so that keys never leave them — the vehicle seals and signs, the owner signs consents and makes key fragments,
 // the consumer combines re-encrypted fragments and decrypts. The gateway only relays, checks, logs and re-encrypts.
 import { randomBytes, sign } from "node:crypto";
-import { signConsent, signRevocation } from "@amc/chain";
+import { aMCTAbi, dataEscrowAbi } from "@amc/abi";
+import { type ChainPublicClient, type ChainWalletClient, signConsent, signRevocation } from "@amc/chain";
 import {
   type ConsentTermsInput,
   type ConsentView,
   createOwnerToken,
+  type EscrowView,
   fromUpload,
   makeKFrags,
   type ObjectMeta,
   type ObjectView,
   onchainTerms,
   openReencrypted,
+  type PaymentView,
   sealObject,
   toUpload,
   type Upload,
@@ -21,7 +24,7 @@ import {
 } from "@amc/data";
 import { createDidAuthToken, type PrivateJwk } from "@amc/did";
 import { BaseError } from "@amc/utils";
-import { type Address, bytesToHex, type Hex, hexToBytes, type LocalAccount } from "viem";
+import { type Address, bytesToHex, type Hex, hexToBytes, type LocalAccount, type TransactionReceipt } from "viem";
 
 /** An answer of the gateway other than 2xx, with its problem details. */
 export class GatewayError extends BaseError {
@@ -45,7 +48,34 @@ export type DataConfig = {
   chainId: number;
   consentRegistry: Address;
   dataLedger: Address;
+  /** Where priced data requests are funded, and the token they are paid in (null without the token module). */
+  dataEscrow: Address | null;
+  token: Address | null;
   templates: { id: string; title: string; scopes: string[]; purpose: string; days: number; granteeRole: string }[];
+};
+
+/** A data request with its escrow (priced requests) and its participants with their payments. */
+export type DataRequestView = {
+  requestId: Hex;
+  requester: string;
+  kinds: string[];
+  purpose: string;
+  validFrom: number;
+  validUntil: number;
+  /** Per participant, in AMCT base units (decimal string); paid from the escrow on delivery. */
+  price: string;
+  maxParticipants: number | null;
+  status: string;
+  createdAt: number;
+  /** The DataEscrow of the request on chain now; null for a free request or a gateway without the token module. */
+  escrow: EscrowView | null;
+  participants: {
+    subject: string;
+    consentId: Hex;
+    joinedAt: number;
+    /** Null until the requester first reads this participant's data under the consent that joined (delivery). */
+    payment: PaymentView | null;
+  }[];
 };
 
 /** A DID with its keys, as a consumer or member organisation holds it. */
@@ -269,12 +299,54 @@ export class DataClient {
       maxParticipants?: number;
     },
   ) {
-    return this.call<{ requestId: Hex }>("POST", "/v1/data/requests", body, await this.didAuth(requester));
+    return this.call<DataRequestView>("POST", "/v1/data/requests", body, await this.didAuth(requester));
   }
 
-  async requests(status?: string) {
-    return (await this.call<{ requests: unknown[] }>("GET", `/v1/data/requests${status ? `?status=${status}` : ""}`))
-      .requests;
+  async requests(status?: string): Promise<DataRequestView[]> {
+    return (
+      await this.call<{ requests: DataRequestView[] }>("GET", `/v1/data/requests${status ? `?status=${status}` : ""}`)
+    ).requests;
+  }
+
+  request(requestId: Hex): Promise<DataRequestView> {
+    return this.call<DataRequestView>("GET", `/v1/data/requests/${requestId}`);
+  }
+
+  /**
+   * Funds a priced data request from the requester's own account: approves `amount` AMCT to DataEscrow, then
+   * deposits it for the request id until `deadline` (unix seconds; after it, what is left is refundable). Fund
+   * price × the participants you want before owners opt in: the gateway refuses opt-ins the escrow does not cover,
+   * and a deposit cannot be topped up. `escrow` and `token` are in `config()` (`dataEscrow`, `token`).
+   */
+  static async fundRequest(params: {
+    wallet: ChainWalletClient;
+    client: ChainPublicClient;
+    escrow: Address;
+    token: Address;
+    requestId: Hex;
+    amount: bigint;
+    deadline: number | bigint;
+  }): Promise<{ approve: TransactionReceipt; deposit: TransactionReceipt }> {
+    const send = async (call: Parameters<ChainPublicClient["simulateContract"]>[0]) => {
+      const { request } = await params.client.simulateContract({ ...call, account: params.wallet.account } as never);
+      const hash = await params.wallet.writeContract(request as never);
+      const receipt = await params.client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new BaseError(`${String(call.functionName)} reverted in ${hash}`);
+      return receipt;
+    };
+    const approve = await send({
+      address: params.token,
+      abi: aMCTAbi,
+      functionName: "approve",
+      args: [params.escrow, params.amount],
+    } as never);
+    const deposit = await send({
+      address: params.escrow,
+      abi: dataEscrowAbi,
+      functionName: "deposit",
+      args: [params.requestId, params.amount, BigInt(params.deadline)],
+    } as never);
+    return { approve, deposit };
   }
 
   async createDataset(actor: DidActor, body: unknown) {
