@@ -62,7 +62,8 @@ beforeAll(async () => {
       { name: "cell-871f18803ffffff", role: "edge", h3Cell: "871f18803ffffff" },
       { name: "cell-871f18802ffffff", role: "edge", h3Cell: "871f18802ffffff" },
     ],
-    { blockTimeSeconds: 1 },
+    // Reward epochs of 30 s: the data read below earns its owner AMCT while the suite runs.
+    { blockTimeSeconds: 1, epochSeconds: 30 },
   );
   writeFileAtomic(config, stringify(topology, 2));
 });
@@ -282,6 +283,29 @@ describe("amc up / status / xchain send / down", () => {
     expect((await amcJson("data", "erase", stored.objectId)).eraseReason).toBe("owner_request");
     // Still exactly one read in the log: the refused one was not delivered.
     expect((await amcJson("data", "log", "--vehicle", vehicle)).disclosures).toHaveLength(1);
+  }, 240_000);
+
+  it("rewards on the running platform: the owner whose data was read claims AMCT through an edge chain", async () => {
+    // The read above is anchored within 30 s; its epoch ends, the gateway commits the root on main and on the edge
+    // chains, and the owner claims on an edge chain: the Mailbox carries the claim to MiningPool on main.
+    const owner = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
+    type Claimed = { claimed: { epoch: number; amount: string; messageId: string }[]; total: string; bound: string[] };
+    let result: Claimed | undefined;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      result = (await amcJson("token", "claim", "--as", owner, "--via", "cell-871f18803ffffff")) as Claimed;
+      if (result.claimed.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+    expect(result?.claimed.length).toBeGreaterThan(0);
+    const [first] = result?.claimed ?? [];
+    expect(first?.messageId).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(result?.bound).toHaveLength(1);
+    expect((await amcJson("token", "balance", owner)).balance).toBe(result?.total);
+    // Anyone recomputes that epoch from public records and finds the committed root.
+    const check = await amcJson("token", "recompute", String(first?.epoch));
+    expect(check.matches).toBe(true);
+    expect(check.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ account: owner })]));
   }, 240_000);
 
   it("refuses a second `amc up` while one runs, naming the fix", async () => {

@@ -282,6 +282,7 @@ export async function tokenClaim(options: TokenOptions): Promise<void> {
     args: [account],
   });
   const done: { epoch: number; amount: bigint; tx: Hex; messageId?: Hex }[] = [];
+  const pending: { epoch: number; reason: string }[] = [];
   for (const claim of open) {
     const epoch = BigInt(claim.epoch);
     const amount = BigInt(claim.amount);
@@ -292,7 +293,10 @@ export async function tokenClaim(options: TokenOptions): Promise<void> {
       functionName: "epochs",
       args: [epoch],
     });
-    if (BigInt(onChain.root) === 0n) continue; // not committed yet: next time
+    if (BigInt(onChain.root) === 0n) {
+      pending.push({ epoch: claim.epoch, reason: `the root is not committed on ${ctx.main.name} yet` });
+      continue;
+    }
     if (!verifyRewardProof(onChain.root, { epoch, account, amount }, claim.proof))
       throw new InvalidInputError(`the gateway's proof for epoch ${epoch} does not match MiningPool's root`, {
         details: `root ${onChain.root}`,
@@ -309,6 +313,16 @@ export async function tokenClaim(options: TokenOptions): Promise<void> {
       continue;
     }
     const remote = contractAddress(ctx.manifest, via.name, "RemoteRewardClaims");
+    const remoteRoot = await publicClientFor(via).readContract({
+      address: remote,
+      abi: remoteRewardClaimsAbi,
+      functionName: "root",
+      args: [epoch],
+    });
+    if (BigInt(remoteRoot) === 0n) {
+      pending.push({ epoch: claim.epoch, reason: `the root is not committed on ${via.name} yet` });
+      continue;
+    }
     const receipt = await send(via, {
       address: remote,
       abi: remoteRewardClaimsAbi as Abi,
@@ -343,7 +357,7 @@ export async function tokenClaim(options: TokenOptions): Promise<void> {
     args: [account],
   });
   const total = done.reduce((s, d) => s + d.amount, 0n);
-  if (options.json) return console.log(stringify({ account, bound, claimed: done, total, balance: after }));
+  if (options.json) return console.log(stringify({ account, bound, claimed: done, pending, total, balance: after }));
   console.log(
     [
       ...bound.map((b) => `bound vehicle ${b} to ${account} (reward eligibility)`),
@@ -351,6 +365,7 @@ export async function tokenClaim(options: TokenOptions): Promise<void> {
         (d) =>
           `claimed ${amct(d.amount)} of epoch ${d.epoch}${via ? ` via ${via.name} (message ${d.messageId})` : ""} (${d.tx})`,
       ),
+      ...pending.map((p) => `epoch ${p.epoch} not claimable yet: ${p.reason}`),
       `${account}: ${amct(before)} -> ${amct(after)}`,
     ].join("\n"),
   );
