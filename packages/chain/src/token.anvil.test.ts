@@ -121,7 +121,7 @@ describe("the token module on anvil", () => {
     expect(await pool("genesis")).toBe(start);
     expect(await pool("epochDuration")).toBe(MINING_EPOCH_SECONDS);
     expect(await pool("halvingEpochs")).toBe(MINING_HALVING_EPOCHS);
-    expect(await pool("distributor")).toBe(deployer);
+    expect(await pool("distributor")).toBe(platformOperator(net.topology).address);
     expect(await pool("mailbox")).toBe(at("Mailbox"));
     expect(await pool("governance")).toBe(consortium);
     expect(await client.readContract({ address: at("DataEscrow"), abi: dataEscrowAbi, functionName: "operator" })).toBe(
