@@ -5,6 +5,8 @@ import { didResolution } from "./did.bench.js";
 import { edgeRsu } from "./edge.bench.js";
 import { itsCodec } from "./its.bench.js";
 import { merkleBuild } from "./merkle.bench.js";
+import { paillierAggregate } from "./paillier.bench.js";
+import { secureAggregation } from "./secagg.bench.js";
 import { umbralReencrypt } from "./umbral.bench.js";
 import { v2xVerify } from "./v2x.bench.js";
 import { credentialVerify } from "./vc.bench.js";
@@ -33,4 +35,6 @@ for (const row of await merkleBuild(quick ? [10_000] : [10_000, 100_000])) print
 for (const row of await edgeRsu({ quick })) print(row);
 for (const row of await umbralReencrypt({ quick })) print(row);
 for (const row of await consentedReads({ quick })) print(row);
+for (const row of await secureAggregation({ quick })) print(row);
+for (const row of await paillierAggregate({ quick })) print(row);
 console.log(`\n${rows.length} benchmarks done`);

@@ -26,6 +26,8 @@ import {
   didRegistryBytecode,
   eventLedgerAbi,
   eventLedgerBytecode,
+  flRegistryAbi,
+  flRegistryBytecode,
   identityMirrorAbi,
   identityMirrorBytecode,
   mailboxAbi,
@@ -110,6 +112,7 @@ const bytecodes: Record<ContractName, Hex> = {
   CredentialEligibility: credentialEligibilityBytecode,
   AMCT: aMCTBytecode,
   RemoteRewardClaims: remoteRewardClaimsBytecode,
+  FLRegistry: flRegistryBytecode,
 };
 
 /** Fewest vehicle reports an EventLedger accepts for a confirmed event (docs/edge.md: at least 2). */
@@ -150,6 +153,9 @@ function moduleContracts(module: ChainConfig["modules"][number], role: ChainConf
             "AMCT",
           ]
         : ["RemoteRewardClaims"];
+    case "fl":
+      // Federated-learning rounds are recorded on main (topology validation refuses the module elsewhere).
+      return role === "main" ? ["FLRegistry"] : [];
   }
 }
 
@@ -341,6 +347,8 @@ function initCalls(
       abi: credentialEligibilityAbi,
       args: [addresses.Consortium, addresses.DIDRegistry, addresses.VehicleLifecycle],
     });
+  if (contracts.includes("FLRegistry"))
+    calls.push({ contract: "FLRegistry", abi: flRegistryAbi, args: [addresses.Consortium] });
   if (contracts.includes("RemoteRewardClaims"))
     calls.push({
       contract: "RemoteRewardClaims",

@@ -35,6 +35,8 @@ export const contractNames = [
   "AMCT",
   // On edge and side chains: claims of rewards proven there, paid by the MiningPool on main through the Mailbox.
   "RemoteRewardClaims",
+  // The `fl` module (contracts/src/fl, main only): the ledger of federated-learning rounds.
+  "FLRegistry",
 ] as const;
 /** A name in the manifest; usually a contract's name, but a contract deployed twice has one name per instance. */
 export type ContractName = (typeof contractNames)[number];

@@ -17,7 +17,7 @@ export type ChainRole = (typeof chainRoles)[number];
  * `token` (AMCT and its allocations: MiningPool, TechnologyVesting, FoundationVesting, OperationsReserve, DataEscrow;
  * contracts/src/token) lives on the main chain only: the Consortium governs it and the Mailbox brings cross-chain claims.
  */
-export const moduleNames = ["xchain", "governance", "identity", "edge", "data", "token"] as const;
+export const moduleNames = ["xchain", "governance", "identity", "edge", "data", "token", "fl"] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 /** Consortium roles known to the governance contract (keccak256 of the name on chain). */
@@ -118,6 +118,16 @@ const chainSchema = z
                   : "the mining pool takes cross-chain claims through the Mailbox"
               }`,
             });
+    }
+    if (chain.modules.includes("fl")) {
+      if (chain.role !== "main")
+        ctx.addIssue({ code: "custom", message: "only the main chain carries the fl module (FLRegistry)" });
+      else if (!chain.modules.includes("governance"))
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "the fl module needs the governance module on the main chain: task owners are members, cells are RSU operators",
+        });
     }
     if (chain.role === "side" && chain.modules.includes("edge"))
       ctx.addIssue({

@@ -11,5 +11,7 @@ export {
   verifyMerkleMultiProof,
   verifyMerkleProof,
 } from "./merkle.js";
+export * as paillier from "./paillier/index.js";
 export * from "./privacy/index.js";
+export * as secagg from "./secagg/index.js";
 export * as umbral from "./umbral/index.js";

@@ -4,6 +4,7 @@ export { dataLedgerAbi, dataLedgerBytecode } from "./DataLedger.js";
 export { anchorCheckpointsAbi, anchorCheckpointsBytecode } from "./AnchorCheckpoints.js";
 export { dataAnchorAbi, dataAnchorBytecode } from "./DataAnchor.js";
 export { eventLedgerAbi, eventLedgerBytecode } from "./EventLedger.js";
+export { flRegistryAbi, flRegistryBytecode } from "./FLRegistry.js";
 export { consortiumAbi, consortiumBytecode } from "./Consortium.js";
 export { didRegistryAbi, didRegistryBytecode } from "./DIDRegistry.js";
 export { identityMirrorAbi, identityMirrorBytecode } from "./IdentityMirror.js";

@@ -47,7 +47,7 @@ export async function localTopology(
         blockTimeSeconds: options.blockTimeSeconds ?? 0,
         modules:
           chain.role === "main"
-            ? ["xchain", "governance", "identity", "edge", "data", "token"]
+            ? ["xchain", "governance", "identity", "edge", "data", "token", "fl"]
             : chain.role === "edge"
               ? ["xchain", "identity", "edge", "token"]
               : ["xchain", "identity", "token"],
