@@ -54,6 +54,9 @@ usage:
   amc token epochs                       reward epochs: the current one and those computed, committed, claimed
   amc token epoch <n>                    one epoch: root, every account's reward and contributions
   amc token recompute <n>                recompute an epoch from public records; exit 3 if it differs from the root
+  amc fl round [--rounds n] [--attack overflow]   federated rounds of the simulated fleet through the RSUs
+  amc fl status                          the task's rounds on FLRegistry (cells, dropped, contributors, F1)
+  amc fl model [--round n] [--out file]  download a published model and re-verify it against FLRegistry
   amc token claim --as <owner> [--epoch <n>] [--via <chain>]
                                          claim AMCT earned (all unclaimed epochs, or one); --via claims on an edge or
                                          side chain and is paid on main through the Mailbox
@@ -120,6 +123,9 @@ async function main(argv: string[]): Promise<void> {
       at: { type: "string" },
       epoch: { type: "string" },
       via: { type: "string" },
+      rounds: { type: "string" },
+      attack: { type: "string" },
+      round: { type: "string" },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -314,6 +320,26 @@ async function main(argv: string[]): Promise<void> {
           throw new BaseError(`unknown command: token ${sub ?? ""}`, {
             fix: "amc token schedule|balance|release|epochs|epoch|recompute|claim",
           });
+      }
+    }
+    case "fl": {
+      const fl = {
+        ...common,
+        rounds: values.rounds,
+        attack: values.attack,
+        round: values.round,
+        out: values.out,
+      };
+      const { flModel, flRound, flStatus } = await import("./fl.js");
+      switch (sub) {
+        case "round":
+          return flRound(fl);
+        case "status":
+          return flStatus(fl);
+        case "model":
+          return flModel(fl);
+        default:
+          throw new BaseError(`unknown command: fl ${sub ?? ""}`, { fix: "amc fl round|status|model" });
       }
     }
     case "besu":

@@ -36,6 +36,7 @@ import { type Address, decodeEventLog, type Hex, keccak256 } from "viem";
 import { WebSocket, WebSocketServer } from "ws";
 import { Anchorer, type ConfirmedEventRecord } from "./anchorer.js";
 import { type ConfirmedEvent, EventConsensus, type Report } from "./consensus.js";
+import { FlCollector } from "./fl.js";
 import { Journal } from "./journal.js";
 import { PlausibilityChecker } from "./plausibility.js";
 import { AdmissionControl, TicketRateLimiter } from "./ratelimit.js";
@@ -98,6 +99,7 @@ const reasonStatus = (reason: string): number => {
 
 export class RsuNode {
   readonly metrics = new Metrics();
+  private readonly fl: FlCollector;
   readonly logger: Logger;
   readonly revocations: RevocationSet;
   private journal!: Journal;
@@ -124,6 +126,7 @@ export class RsuNode {
 
   constructor(readonly config: RsuConfig) {
     this.logger = config.logger ?? createLogger({ service: "edge", rsu: config.name });
+    this.fl = new FlCollector(config.name);
     this.client = publicClientFor(config.chain);
     this.revocations = new RevocationSet(config.revocation.slotsPerPeriod);
     this.consensus = new EventConsensus({
@@ -609,6 +612,8 @@ export class RsuNode {
     if (request.method === "GET" && path.startsWith("/proofs/"))
       return problem(response, 400, "Bad message hash", "expected /proofs/0x followed by 64 hex digits");
     if (request.method === "GET" && path === "/v1/events") return json(response, 200, { events: this.events });
+    if (request.method === "POST" && (path === "/v1/fl/contributions" || path === "/v1/fl/aggregate"))
+      return this.federated(path, request, response);
     if (request.method === "POST" && path === "/v1/peer/reports") return this.peerReport(request, response);
     if (request.method === "POST" && path === "/v1/peer/events") return this.peerEvent(request, response);
     problem(response, 404, "Not found", `no route for ${request.method} ${path}`);
@@ -696,6 +701,18 @@ export class RsuNode {
       },
     };
     json(response, 200, proof);
+  }
+
+  /** Federated learning: collect the cell's encoded updates, aggregate them on request (fl.ts). */
+  private async federated(path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readJson(request, 8 * 1024 * 1024);
+    if (!body) return problem(response, 400, "Bad request", "expected a JSON object of at most 8 MiB");
+    try {
+      if (path === "/v1/fl/contributions") return json(response, 202, this.fl.contribute(body));
+      return json(response, 200, this.fl.aggregate(body));
+    } catch (error) {
+      return problem(response, 400, "Refused", errorMessage(error));
+    }
   }
 
   private async peerReport(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -17,6 +17,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
 import { registerCredentialRoutes } from "./credentials.js";
 import { custodianKey, type DataRoutesOptions, registerDataRoutes } from "./data.js";
+import { type FlOptions, registerFlRoutes } from "./fl.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
 import { installProblemHandler, ProblemError } from "./problem.js";
 import { type RewardsOptions, registerRewardRoutes } from "./rewards.js";
@@ -28,6 +29,8 @@ export type GatewayOptions = {
   data?: Omit<DataRoutesOptions, "home">;
   /** Reward-epoch options (background committer, interval); see rewards.ts. */
   rewards?: Pick<RewardsOptions, "background" | "intervalMs">;
+  /** Federated-learning options (Paillier key size, task config, recordings folder); see fl.ts. */
+  fl?: Pick<FlOptions, "keyBits" | "config" | "recordingsDir">;
 };
 
 export async function buildGateway(
@@ -49,6 +52,7 @@ export async function buildGateway(
         { name: "platform", description: "chains and health" },
         { name: "governance", description: "the consortium on the main chain" },
         { name: "xchain", description: "cross-chain messages" },
+        { name: "fl", description: "federated learning rounds (FLRegistry)" },
         { name: "identity", description: "did:amc resolution" },
         { name: "credentials", description: "issuing and verifying credentials (W3C VC API)" },
         { name: "edge", description: "RSUs of the edge cells (docs/edge.md)" },
@@ -221,6 +225,14 @@ export async function buildGateway(
         ...options.data,
         home: options.home,
       });
+      // Federated learning: the platform operator owns the dev task and records the RSUs' cell aggregates.
+      if (main.modules.includes("fl"))
+        registerFlRoutes(app, topology, manifest, {
+          home: options.home,
+          writer: data.writer,
+          adminToken: data.adminToken,
+          ...options.fl,
+        });
       // Reward epochs: the platform operator (the data custodian) computes and commits them from public records.
       if (main.modules.includes("token"))
         await registerRewardRoutes(app, topology, manifest, {

@@ -7,4 +7,5 @@ export * from "./models.js";
 export * from "./obd.js";
 export * from "./rng.js";
 export * from "./robust.js";
+export * from "./round.js";
 export * from "./secure.js";

@@ -173,3 +173,131 @@ export function openCellAggregate(
 
 /** Hex form of a commitment input, for logs. */
 export const hexOf = (bytes: Uint8Array): Hex => bytesToHex(bytes);
+
+// ---------------------------------------------------------------------------------------------- wire forms (JSON)
+
+export type EncodedUpdateJson =
+  | { mode: "paillier"; vehicle: string; ciphertexts: string[] }
+  | { mode: "masking"; vehicle: string; input: string };
+
+export type CellAggregateJson = {
+  mode: SecureMode;
+  cellId: string;
+  length: number;
+  contributors: string[];
+  contributorsRoot: Hex;
+  commitment: Hex;
+  ciphertexts?: string[];
+  sum?: string;
+};
+
+const hexInt = (value: unknown, what: string): bigint => {
+  if (typeof value !== "string" || !/^0x[0-9a-f]{1,2048}$/i.test(value))
+    throw new InvalidInputError(`${what} must be a 0x-prefixed hex integer`);
+  return BigInt(value);
+};
+const uint32FromBase64 = (value: unknown, what: string): Uint32Array => {
+  if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+    throw new InvalidInputError(`${what} must be base64`);
+  const bytes = Buffer.from(value, "base64");
+  if (bytes.length % 4 !== 0) throw new InvalidInputError(`${what} is not a whole number of uint32 values`);
+  const out = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt32LE(i * 4);
+  return out;
+};
+const uint32ToBase64 = (values: Uint32Array): string => {
+  const bytes = Buffer.alloc(values.length * 4);
+  for (let i = 0; i < values.length; i++) bytes.writeUInt32LE(values[i]!, i * 4);
+  return bytes.toString("base64");
+};
+const vehicleId = (value: unknown): string => {
+  if (typeof value !== "string" || value.length === 0 || value.length > 200)
+    throw new InvalidInputError("vehicle must be a non-empty string of at most 200 characters");
+  return value;
+};
+
+export function encodedToJson(update: EncodedUpdate): EncodedUpdateJson {
+  return update.mode === "paillier"
+    ? { mode: "paillier", vehicle: update.vehicle, ciphertexts: update.ciphertexts.map((c) => `0x${c.toString(16)}`) }
+    : { mode: "masking", vehicle: update.vehicle, input: uint32ToBase64(update.input) };
+}
+
+/** Validates a contribution decoded from outside. */
+export function encodedFromJson(json: unknown): EncodedUpdate {
+  if (!json || typeof json !== "object") throw new InvalidInputError("a contribution is a JSON object");
+  const o = json as Record<string, unknown>;
+  const vehicle = vehicleId(o.vehicle);
+  if (o.mode === "paillier") {
+    if (!Array.isArray(o.ciphertexts) || o.ciphertexts.length === 0 || o.ciphertexts.length > 100_000)
+      throw new InvalidInputError("ciphertexts must be a non-empty array (at most 100,000)");
+    return { mode: "paillier", vehicle, ciphertexts: o.ciphertexts.map((c, i) => hexInt(c, `ciphertexts[${i}]`)) };
+  }
+  if (o.mode === "masking") return { mode: "masking", vehicle, input: uint32FromBase64(o.input, "input") };
+  throw new InvalidInputError('mode must be "paillier" or "masking"');
+}
+
+export function aggregateToJson(aggregate: CellAggregate): CellAggregateJson {
+  return {
+    mode: aggregate.mode,
+    cellId: aggregate.cellId,
+    length: aggregate.length,
+    contributors: aggregate.contributors,
+    contributorsRoot: aggregate.contributorsRoot,
+    commitment: aggregate.commitment,
+    ...(aggregate.ciphertexts ? { ciphertexts: aggregate.ciphertexts.map((c) => `0x${c.toString(16)}`) } : {}),
+    ...(aggregate.sum ? { sum: uint32ToBase64(aggregate.sum) } : {}),
+  };
+}
+
+/**
+ * Validates a cell aggregate decoded from outside and recomputes its commitment and contributors root: an
+ * aggregate whose payload does not match what it claims is refused.
+ */
+export function aggregateFromJson(json: unknown, keys: SecureKeys): CellAggregate {
+  if (!json || typeof json !== "object") throw new InvalidInputError("a cell aggregate is a JSON object");
+  const o = json as Record<string, unknown>;
+  if (o.mode !== "paillier" && o.mode !== "masking")
+    throw new InvalidInputError('mode must be "paillier" or "masking"');
+  if (typeof o.cellId !== "string" || o.cellId.length === 0 || o.cellId.length > 100)
+    throw new InvalidInputError("cellId must be a short string");
+  if (!Array.isArray(o.contributors) || o.contributors.length === 0 || o.contributors.length > 100_000)
+    throw new InvalidInputError("contributors must be a non-empty array");
+  const contributors = o.contributors.map(vehicleId);
+  if (new Set(contributors).size !== contributors.length) throw new InvalidInputError("a contributor is listed twice");
+  const contributorsRoot = buildMerkleTree(contributors.map((v) => keccak256(stringToHex(v)))).root as Hex;
+  if (o.contributorsRoot !== contributorsRoot) throw new InvalidInputError("contributorsRoot does not match the list");
+  let aggregate: CellAggregate;
+  if (o.mode === "paillier") {
+    if (!keys.publicKey) throw new InvalidInputError("checking a paillier aggregate needs the public key");
+    if (!Array.isArray(o.ciphertexts) || o.ciphertexts.length === 0)
+      throw new InvalidInputError("a paillier aggregate carries ciphertexts");
+    const ciphertexts = o.ciphertexts.map((c, i) => hexInt(c, `ciphertexts[${i}]`));
+    const byteLength = Math.ceil((keys.publicKey.bits * 2) / 8);
+    const commitment = keccak256(
+      Buffer.concat(ciphertexts.map((c) => Buffer.from(c.toString(16).padStart(byteLength * 2, "0"), "hex"))),
+    );
+    aggregate = {
+      mode: "paillier",
+      cellId: o.cellId,
+      length: -1,
+      contributors,
+      contributorsRoot,
+      commitment,
+      ciphertexts,
+    };
+  } else {
+    const sum = uint32FromBase64(o.sum, "sum");
+    const commitment = keccak256(new Uint8Array(sum.buffer, sum.byteOffset, sum.byteLength));
+    aggregate = {
+      mode: "masking",
+      cellId: o.cellId,
+      length: sum.length,
+      contributors,
+      contributorsRoot,
+      commitment,
+      sum,
+    };
+  }
+  if (o.commitment !== aggregate.commitment) throw new InvalidInputError("commitment does not match the payload");
+  return aggregate;
+}
