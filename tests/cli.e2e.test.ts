@@ -308,6 +308,29 @@ describe("amc up / status / xchain send / down", () => {
     expect(check.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ account: owner })]));
   }, 240_000);
 
+  it("federated learning on the running platform: rounds through the RSUs, an attacker's cell dropped, the model re-verified", async () => {
+    // The simulated fleet trains, encrypts under the task's Paillier key and sends to the 4 RSUs of both cells; one
+    // vehicle bypasses its encoder each round, so its RSU's aggregate fails the overflow check (code 4).
+    type Round = {
+      round: number;
+      accepted: string[];
+      dropped: { code: number; reason: string }[];
+      metrics: { generated: { f1: number } };
+    };
+    const { rounds } = (await amcJson("fl", "round", "--rounds", "2", "--attack", "overflow")) as { rounds: Round[] };
+    expect(rounds.map((r) => r.round)).toEqual([0, 1]);
+    for (const r of rounds) {
+      expect(r.dropped).toEqual([expect.objectContaining({ code: 4 })]);
+      expect(r.accepted).toHaveLength(3);
+    }
+    // The model learns: the untrained model flags everything (F1 well below 0.5 on the generated fleet).
+    expect(rounds[1]!.metrics.generated.f1).toBeGreaterThan(0.6);
+    const status = await amcJson("fl", "status");
+    expect(status.rounds.filter((r: { status: string }) => r.status === "published")).toHaveLength(2);
+    const model = await amcJson("fl", "model");
+    expect(model).toMatchObject({ round: 1, verified: true });
+  }, 240_000);
+
   it("refuses a second `amc up` while one runs, naming the fix", async () => {
     const second = await run(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")]).catch(
       (e) => e,

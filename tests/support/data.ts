@@ -74,6 +74,8 @@ export async function startDataBed(options: { proxies?: number } = {}): Promise<
     data: { background: false, proxies: options.proxies ?? 3, now },
     // Reward epochs are driven by hand (`rewardsOf(app).tick()`) in the tests that want them.
     rewards: { background: false },
+    // A 1024-bit Paillier key keeps the federated-learning tests quick (the platform uses 2048).
+    fl: { keyBits: 1024 },
   });
   const base = `http://127.0.0.1:${net.topology.services.gateway.port}`;
   await app.listen({ host: "127.0.0.1", port: net.topology.services.gateway.port });

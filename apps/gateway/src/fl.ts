@@ -233,14 +233,14 @@ export class FlService {
   commitCell(round: number, body: unknown) {
     return this.serial(async () => {
       await this.ensureTaskUnqueued();
-      const open = await this.openRound();
-      if (open !== round) throw new ProblemError(409, "Round not open", `round ${round} is not open (open: ${open})`);
       let aggregate: CellAggregate;
       try {
         aggregate = aggregateFromJson(body, { publicKey: this.keyPair().publicKey });
       } catch (error) {
         throw new ProblemError(400, "Invalid cell aggregate", errorMessage(error));
       }
+      const open = await this.openRound();
+      if (open !== round) throw new ProblemError(409, "Round not open", `round ${round} is not open (open: ${open})`);
       if (aggregate.mode !== this.config.secure.mode)
         throw new ProblemError(400, "Invalid cell aggregate", `the task aggregates in ${this.config.secure.mode} mode`);
       const receipt = await this.write("commitCellAggregate", [
