@@ -5,7 +5,7 @@
 //   an EIP-712 signature in the body (consents, revocations);
 // - a consumer or member organisation sends `Authorization: DID <jwt>` (DID auth);
 // - the operator sends `Authorization: Bearer <home>/gateway/admin.token` (incidents, retention sweeps).
-import { createHash, createPublicKey, randomBytes, timingSafeEqual, verify as verifySignature } from "node:crypto";
+import { createPublicKey, randomBytes, verify as verifySignature } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -37,7 +37,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type Address, type Hex, isHex } from "viem";
 import type { CredentialCheck } from "./credentials.js";
 import type { IdentityServices } from "./identity.js";
-import { ProblemError } from "./problem.js";
+import { adminGuard, ProblemError } from "./problem.js";
 
 export type DataRoutesOptions = {
   home: string;
@@ -203,14 +203,7 @@ export async function registerDataRoutes(
     await service.assertOwner(result.address, subject);
     return result.address;
   };
-  const admin = (request: FastifyRequest) => {
-    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? "");
-    const digest = (s: string) => createHash("sha256").update(s).digest();
-    if (!match || !timingSafeEqual(digest(match[1] ?? ""), digest(adminToken)))
-      throw new ProblemError(401, "Unauthorized", "this route needs the gateway's admin token as a Bearer token", {
-        fix: "send authorization: Bearer <the content of <home>/gateway/admin.token>",
-      });
-  };
+  const admin = adminGuard(adminToken);
   const subjectOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).subject;
 
   const tags = ["data"];

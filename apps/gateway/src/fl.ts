@@ -5,7 +5,6 @@
 // only cells the ledger shows with at least m contributors are opened, an aggregate that fails to decrypt or
 // overflows is dropped, the rest are combined with the task's robust rule (dropped cells with their reasons), the
 // new model is evaluated, stored under its keccak256 and published; the next round opens on it.
-import { createHash, timingSafeEqual } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -43,9 +42,9 @@ import {
   taskIdOf,
 } from "@amc/fl";
 import { createLogger, errorMessage, stringify, writeFileAtomic } from "@amc/utils";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { type Abi, type Address, type Hex, keccak256, stringToHex } from "viem";
-import { ProblemError } from "./problem.js";
+import { adminGuard, ProblemError } from "./problem.js";
 
 export type FlOptions = {
   home: string;
@@ -372,14 +371,7 @@ export function registerFlRoutes(
   const fl = new FlService(topology, manifest, options);
   mounted.set(app, fl);
   const tags = ["fl"];
-  const admin = (request: FastifyRequest) => {
-    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? "");
-    const digest = (s: string) => createHash("sha256").update(s).digest();
-    if (!match || !timingSafeEqual(digest(match[1] ?? ""), digest(options.adminToken)))
-      throw new ProblemError(401, "Unauthorized", "this route needs the gateway's admin token as a Bearer token", {
-        fix: "send authorization: Bearer <the content of <home>/gateway/admin.token>",
-      });
-  };
+  const admin = adminGuard(options.adminToken);
   const roundParam = (value: string) => {
     if (!/^\d{1,9}$/.test(value)) throw new ProblemError(400, "Bad round", "round is a non-negative integer");
     return Number(value);

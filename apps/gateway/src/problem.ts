@@ -1,7 +1,9 @@
 // Errors as RFC 9457 problem details (application/problem+json), and zod validation of every body.
+
+import { createHash, timingSafeEqual } from "node:crypto";
 import { DataError } from "@amc/data";
 import { BaseError, InvalidInputError } from "@amc/utils";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 
 export class ProblemError extends BaseError {
@@ -68,4 +70,17 @@ export function installProblemHandler(app: FastifyInstance): void {
     request.log.error(error);
     return sendProblem(reply, 500, "Internal error", "the gateway failed to handle the request; see its log");
   });
+}
+
+/** A check that the request carries the gateway's admin token as a Bearer token (constant-time comparison). */
+export function adminGuard(adminToken: string): (request: FastifyRequest) => void {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  const expected = digest(adminToken);
+  return (request) => {
+    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? "");
+    if (!match || !timingSafeEqual(digest(match[1] ?? ""), expected))
+      throw new ProblemError(401, "Unauthorized", "this route needs the gateway's admin token as a Bearer token", {
+        fix: "send authorization: Bearer <the content of <home>/gateway/admin.token>",
+      });
+  };
 }

@@ -56,6 +56,12 @@ export type CellAggregate = {
   sum?: Uint32Array;
 };
 
+/** keccak256 of the ciphertexts, each as a fixed-width big-endian integer mod n² (what FLRegistry records). */
+function paillierCommitment(publicKey: paillier.PaillierPublicKey, ciphertexts: readonly bigint[]): Hex {
+  const width = Math.ceil((publicKey.bits * 2) / 8) * 2;
+  return keccak256(Buffer.concat(ciphertexts.map((c) => Buffer.from(c.toString(16).padStart(width, "0"), "hex"))));
+}
+
 function checkConfig(config: SecureConfig): void {
   if (!(config.scale > 0 && config.maxAbs > 0 && Number.isInteger(config.maxSummands) && config.maxSummands > 0))
     throw new InvalidInputError("secure aggregation needs scale > 0, maxAbs > 0 and an integer maxSummands > 0");
@@ -114,10 +120,7 @@ export function aggregateCell(
       return u.ciphertexts;
     });
     const ciphertexts = paillier.addVectors(keys.publicKey, vectors);
-    const byteLength = Math.ceil((keys.publicKey.bits * 2) / 8);
-    const commitment = keccak256(
-      Buffer.concat(ciphertexts.map((c) => Buffer.from(c.toString(16).padStart(byteLength * 2, "0"), "hex"))),
-    );
+    const commitment = paillierCommitment(keys.publicKey, ciphertexts);
     return { mode: "paillier", cellId, length: -1, contributors, contributorsRoot, commitment, ciphertexts };
   }
   const inputs = updates.map((u) => {
@@ -272,10 +275,7 @@ export function aggregateFromJson(json: unknown, keys: SecureKeys): CellAggregat
     if (!Array.isArray(o.ciphertexts) || o.ciphertexts.length === 0)
       throw new InvalidInputError("a paillier aggregate carries ciphertexts");
     const ciphertexts = o.ciphertexts.map((c, i) => hexInt(c, `ciphertexts[${i}]`));
-    const byteLength = Math.ceil((keys.publicKey.bits * 2) / 8);
-    const commitment = keccak256(
-      Buffer.concat(ciphertexts.map((c) => Buffer.from(c.toString(16).padStart(byteLength * 2, "0"), "hex"))),
-    );
+    const commitment = paillierCommitment(keys.publicKey, ciphertexts);
     aggregate = {
       mode: "paillier",
       cellId: o.cellId,
