@@ -18,7 +18,7 @@ import {
 } from "@amc/fl";
 import { type Hex, keccak256, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultRecordingsDir } from "../apps/gateway/src/fl.js";
+import { defaultRecordingsDir, taskConfigFor } from "../apps/gateway/src/fl.js";
 import { type DataBed, startDataBed } from "./support/data.js";
 
 let bed: DataBed;
@@ -141,4 +141,63 @@ describe("federated rounds on FLRegistry (real anvil, real HTTP)", () => {
     expect(junk.status).toBe(400);
     expect((await post("/v1/fl/rounds/1/publish", {})).status).toBe(409);
   });
+});
+
+describe("the same round with SecAgg+ masking (chosen by configuration)", () => {
+  let masked: DataBed;
+  beforeAll(async () => {
+    masked = await startDataBed({ fl: { config: taskConfigFor("masking") } });
+  }, 180_000);
+  afterAll(async () => masked?.stop());
+
+  it("records masked cell sums (mode 1 on the ledger) and publishes a model the ledger verifies", async () => {
+    const get = async <T>(path: string) => (await fetch(`${masked.base}${path}`)).json() as Promise<T>;
+    const task = await get<Task>("/v1/fl/task");
+    expect(task.config.secure.mode).toBe("masking");
+    const baseBytes = new Uint8Array(
+      await (await fetch(`${masked.base}/v1/fl/models/${task.baseModelHash}`)).arrayBuffer(),
+    );
+    const global = modelFromBytes(baseBytes).params;
+    const data = platformData(task.config, defaultRecordingsDir);
+    const send = (path: string, body: unknown) =>
+      fetch(`${masked.base}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${masked.routes.adminToken}` },
+        body: JSON.stringify(body),
+      });
+    let next = 0;
+    for (let c = 0; c < 3; c++) {
+      const encoded = Array.from({ length: 4 }, () => {
+        const v = next++;
+        return encodeUpdate(task.config.secure, {}, `vehicle-${v}`, vehicleUpdate(task.config, global, data, v, 0));
+      });
+      // One vehicle of each cell drops out after masking: its masks are recovered from the others' shares.
+      const aggregate = aggregateCell(task.config.secure, {}, `rsu-m-${c}`, encoded, {
+        roundId: `${task.taskId}/0`,
+        dropAfterMask: [3],
+      });
+      expect((await send("/v1/fl/rounds/0/cells", aggregateToJson(aggregate))).status).toBe(200);
+    }
+    const published = await send("/v1/fl/rounds/0/publish", {});
+    expect(published.status).toBe(200);
+    const { modelHash } = (await published.json()) as { modelHash: Hex };
+    const client = publicClientFor(masked.net.topology.chains[0]!);
+    const registry = contractAddress(masked.net.manifest, "main", "FLRegistry");
+    const cell = await client.readContract({
+      address: registry,
+      abi: flRegistryAbi,
+      functionName: "cellAggregate",
+      args: [task.taskId, 0n, keccak256(stringToHex("rsu-m-0"))],
+    });
+    expect(cell.mode).toBe(1);
+    const round0 = await client.readContract({
+      address: registry,
+      abi: flRegistryAbi,
+      functionName: "round",
+      args: [task.taskId, 0n],
+    });
+    expect(round0.modelHash).toBe(modelHash);
+    const bytes = new Uint8Array(await (await fetch(`${masked.base}/v1/fl/models/${modelHash}`)).arrayBuffer());
+    expect(modelHashOf(bytes)).toBe(modelHash);
+  }, 240_000);
 });

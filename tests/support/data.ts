@@ -63,7 +63,9 @@ export type DataBed = {
   stop(): Promise<void>;
 };
 
-export async function startDataBed(options: { proxies?: number } = {}): Promise<DataBed> {
+export async function startDataBed(
+  options: { proxies?: number; fl?: { config?: import("@amc/fl").FlTaskConfig } } = {},
+): Promise<DataBed> {
   // The data service logs every upload and grant at info; tests and benches want only warnings.
   process.env.AMC_LOG_LEVEL ??= "warn";
   const net = await startLocalNet([{ name: "main", role: "main" }], { blockTimeSeconds: 0 });
@@ -75,7 +77,7 @@ export async function startDataBed(options: { proxies?: number } = {}): Promise<
     // Reward epochs are driven by hand (`rewardsOf(app).tick()`) in the tests that want them.
     rewards: { background: false },
     // A 1024-bit Paillier key keeps the federated-learning tests quick (the platform uses 2048).
-    fl: { keyBits: 1024 },
+    fl: { keyBits: 1024, ...options.fl },
   });
   const base = `http://127.0.0.1:${net.topology.services.gateway.port}`;
   await app.listen({ host: "127.0.0.1", port: net.topology.services.gateway.port });

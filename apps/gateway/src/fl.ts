@@ -58,6 +58,16 @@ export type FlOptions = {
 };
 
 const repoRoot = join(import.meta.dirname, "../../..");
+
+/** The platform's task in the topology's aggregation mode (a masking task is another task: its own id). */
+export function taskConfigFor(mode: "paillier" | "masking"): FlTaskConfig {
+  if (mode === "paillier") return DEFAULT_TASK_CONFIG;
+  return {
+    ...DEFAULT_TASK_CONFIG,
+    name: `${DEFAULT_TASK_CONFIG.name}/masking`,
+    secure: { ...DEFAULT_TASK_CONFIG.secure, mode: "masking" },
+  };
+}
 export const defaultRecordingsDir = join(repoRoot, "../shared/vectors/driving-obd2");
 /** Writes bytes to a temporary file, fsyncs and renames it into place. */
 function writeBytesAtomic(path: string, bytes: Uint8Array): void {
@@ -91,7 +101,7 @@ export class FlService {
     manifest: DeploymentManifest,
     private readonly options: FlOptions,
   ) {
-    this.config = options.config ?? DEFAULT_TASK_CONFIG;
+    this.config = options.config ?? taskConfigFor(topology.fl.secureAggregation);
     this.taskId = taskIdOf(this.config);
     this.registry = contractAddress(manifest, mainChain(topology).name, "FLRegistry");
     this.dir = join(options.home, "fl");

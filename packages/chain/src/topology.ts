@@ -175,6 +175,10 @@ export const topologySchema = z
         halvingEpochs: z.number().int().min(1).max(1_000_000).default(104),
       })
       .prefault({}),
+    /** Federated learning (module fl): how cells aggregate their vehicles' updates (docs/federated-learning.md). */
+    fl: z
+      .object({ secureAggregation: z.enum(["paillier", "masking"]).default("paillier") })
+      .prefault({}),
     services: z.object({
       host: z.string().default("127.0.0.1"),
       gateway: z.object({ port: portSchema }),
