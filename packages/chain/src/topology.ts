@@ -176,9 +176,7 @@ export const topologySchema = z
       })
       .prefault({}),
     /** Federated learning (module fl): how cells aggregate their vehicles' updates (docs/federated-learning.md). */
-    fl: z
-      .object({ secureAggregation: z.enum(["paillier", "masking"]).default("paillier") })
-      .prefault({}),
+    fl: z.object({ secureAggregation: z.enum(["paillier", "masking"]).default("paillier") }).prefault({}),
     services: z.object({
       host: z.string().default("127.0.0.1"),
       gateway: z.object({ port: portSchema }),
