@@ -1,8 +1,22 @@
 // The RSU's part in federated learning (docs/federated-learning.md): it collects its cell's encoded model updates
 // for a (task, round) and, when asked, aggregates them — Paillier ciphertexts multiplied (the RSU cannot decrypt),
 // or SecAgg+ masked inputs unmasked into their sum — and hands back the cell aggregate with the contributor list's
-// Merkle root and the payload's commitment, which the RSU operator records on FLRegistry.
+// Merkle root and the payload's commitment, which the RSU operator records on FLRegistry. A contribution is appended
+// to `<dataDir>/fl/<task>-<round>.jsonl` and fsynced before it is acknowledged (202), and reloaded on restart: a crash
+// of the RSU loses no acknowledged update.
 
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { join } from "node:path";
 import { paillier } from "@amc/crypto";
 import {
   aggregateCell,
@@ -10,6 +24,7 @@ import {
   type CellAggregateJson,
   type EncodedUpdate,
   encodedFromJson,
+  encodedToJson,
   type SecureConfig,
 } from "@amc/fl";
 import { InvalidInputError } from "@amc/utils";
@@ -19,7 +34,34 @@ const MAX_CONTRIBUTIONS = 10_000;
 export class FlCollector {
   private readonly rounds = new Map<string, Map<string, EncodedUpdate>>();
 
-  constructor(readonly cellId: string) {}
+  private readonly dir: string | undefined;
+
+  /** `dataDir`: where contributions are kept until aggregated (none: memory only, for tests). */
+  constructor(
+    readonly cellId: string,
+    dataDir?: string,
+  ) {
+    this.dir = dataDir ? join(dataDir, "fl") : undefined;
+    if (!this.dir || !existsSync(this.dir)) return;
+    for (const file of readdirSync(this.dir).filter((f) => f.endsWith(".jsonl"))) {
+      const key = file.slice(0, -".jsonl".length).replace("-", "/");
+      const round = new Map<string, EncodedUpdate>();
+      for (const line of readFileSync(join(this.dir, file), "utf8").split("\n")) {
+        if (!line.trim()) continue;
+        try {
+          const update = encodedFromJson(JSON.parse(line));
+          round.set(update.vehicle, update);
+        } catch {
+          // a torn last line (crash while appending): never acknowledged
+        }
+      }
+      this.rounds.set(key, round);
+    }
+  }
+
+  private fileOf(key: string): string | undefined {
+    return this.dir ? join(this.dir, `${key.replace("/", "-")}.jsonl`) : undefined;
+  }
 
   /** Accepts one vehicle's encoded update for (task, round); a vehicle contributes once. */
   contribute(body: Record<string, unknown>): { count: number } {
@@ -27,7 +69,12 @@ export class FlCollector {
     const update = encodedFromJson(body.contribution);
     let round = this.rounds.get(key);
     if (!round) {
-      if (this.rounds.size >= 16) this.rounds.delete(this.rounds.keys().next().value as string);
+      if (this.rounds.size >= 16) {
+        const oldest = this.rounds.keys().next().value as string;
+        this.rounds.delete(oldest);
+        const stale = this.fileOf(oldest);
+        if (stale) rmSync(stale, { force: true });
+      }
       round = new Map();
       this.rounds.set(key, round);
     }
@@ -35,6 +82,17 @@ export class FlCollector {
     if (round.size >= MAX_CONTRIBUTIONS) throw new InvalidInputError("this round has all the contributions it takes");
     const first = round.values().next().value as EncodedUpdate | undefined;
     if (first && first.mode !== update.mode) throw new InvalidInputError(`this round collects ${first.mode} updates`);
+    const file = this.fileOf(key);
+    if (file) {
+      mkdirSync(this.dir as string, { recursive: true });
+      appendFileSync(file, `${JSON.stringify(encodedToJson(update))}\n`);
+      const fd = openSync(file, "r+");
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
     round.set(update.vehicle, update);
     return { count: round.size };
   }
@@ -42,14 +100,16 @@ export class FlCollector {
   /** Aggregates and forgets the (task, round)'s contributions. */
   aggregate(body: Record<string, unknown>): CellAggregateJson {
     const key = roundKey(body);
+    const secure = secureConfig(body.secure);
     const round = this.rounds.get(key);
     if (!round || round.size === 0) throw new InvalidInputError("no contribution was collected for this round");
-    const secure = secureConfig(body.secure);
     const publicKey = secure.mode === "paillier" ? paillier.publicKeyFromJson(body.publicKey) : undefined;
     const aggregate = aggregateCell(secure, publicKey ? { publicKey } : {}, this.cellId, [...round.values()], {
       roundId: key,
     });
     this.rounds.delete(key);
+    const file = this.fileOf(key);
+    if (file) rmSync(file, { force: true });
     return aggregateToJson(aggregate);
   }
 }

@@ -126,7 +126,7 @@ export class RsuNode {
 
   constructor(readonly config: RsuConfig) {
     this.logger = config.logger ?? createLogger({ service: "edge", rsu: config.name });
-    this.fl = new FlCollector(config.name);
+    this.fl = new FlCollector(config.name, config.dataDir);
     this.client = publicClientFor(config.chain);
     this.revocations = new RevocationSet(config.revocation.slotsPerPeriod);
     this.consensus = new EventConsensus({

@@ -252,25 +252,42 @@ export class FlService {
       if (open !== round) throw new ProblemError(409, "Round not open", `round ${round} is not open (open: ${open})`);
       if (aggregate.mode !== this.config.secure.mode)
         throw new ProblemError(400, "Invalid cell aggregate", `the task aggregates in ${this.config.secure.mode} mode`);
-      const receipt = await this.write("commitCellAggregate", [
-        this.taskId,
-        BigInt(round),
-        cellKey(aggregate.cellId),
-        aggregate.commitment,
-        aggregate.contributorsRoot,
-        aggregate.contributors.length,
-        aggregate.mode === "paillier" ? 0 : 1,
-      ]);
+      // Idempotent: the same aggregate sent again (e.g. after a crash between the transaction and the file) is kept
+      // without a second transaction; another aggregate for a committed cell is refused.
+      const existing = await this.client.readContract({
+        address: this.registry,
+        abi: flRegistryAbi,
+        functionName: "cellAggregate",
+        args: [this.taskId, BigInt(round), cellKey(aggregate.cellId)],
+      });
+      let tx: Hex | null = null;
+      if (existing.status === 0) {
+        const receipt = await this.write("commitCellAggregate", [
+          this.taskId,
+          BigInt(round),
+          cellKey(aggregate.cellId),
+          aggregate.commitment,
+          aggregate.contributorsRoot,
+          aggregate.contributors.length,
+          aggregate.mode === "paillier" ? 0 : 1,
+        ]);
+        tx = receipt.transactionHash;
+      } else if (existing.aggregateHash !== aggregate.commitment)
+        throw new ProblemError(
+          409,
+          "Cell already recorded",
+          `cell ${aggregate.cellId} already has another aggregate in round ${round} (${existing.aggregateHash})`,
+        );
       mkdirSync(this.roundDir(round), { recursive: true });
       writeFileAtomic(join(this.roundDir(round), `${aggregate.cellId}.json`), stringify(body));
-      this.logger.info("cell aggregate committed", { round, cell: aggregate.cellId, tx: receipt.transactionHash });
+      this.logger.info("cell aggregate committed", { round, cell: aggregate.cellId, tx });
       return {
         round,
         cellId: aggregate.cellId,
         cellKey: cellKey(aggregate.cellId),
         contributors: aggregate.contributors.length,
         commitment: aggregate.commitment,
-        tx: receipt.transactionHash,
+        tx,
       };
     });
   }
