@@ -40,7 +40,8 @@ export type BlockRange = { fromBlock: bigint; toBlock: bigint } | null;
  * chain has no block at or after `end` yet (the window is still open there, so its records are not final).
  */
 export async function blockRangeForWindow(client: RewardsReadClient, window: EpochWindowSeconds): Promise<BlockRange> {
-  const latest = await client.getBlockNumber();
+  // Uncached: viem caches the block number for a few seconds, which would hide a block that just ended the epoch.
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
   const times = new Map<bigint, bigint>();
   const timeOf = async (n: bigint) => {
     let t = times.get(n);
