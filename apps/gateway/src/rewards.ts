@@ -246,8 +246,11 @@ export class RewardEpochs {
 
   /** Commits stored roots that are not on chain yet: MiningPool on main, then RemoteRewardClaims elsewhere. */
   private async commitPending(): Promise<void> {
+    // Only epochs with work left: not committed on main, or not yet on every remote chain.
     const { rows } = await this.options.store.query<EpochRow>(
-      "select * from reward_epochs where root is not null and commit_error is null order by epoch",
+      `select * from reward_epochs where root is not null and commit_error is null
+         and (commit_tx is null or not (remote_commits ?& $1::text[])) order by epoch`,
+      [this.remotes.map((r) => r.name)],
     );
     for (const row of rows) {
       const epoch = row.epoch;

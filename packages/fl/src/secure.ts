@@ -14,7 +14,7 @@
 // Both modes give the same sum up to the fixed-point rounding (at most 1/(2·scale) per coordinate per vehicle).
 import { buildMerkleTree, paillier, secagg } from "@amc/crypto";
 import { InvalidInputError } from "@amc/utils";
-import { bytesToHex, type Hex, keccak256, stringToHex } from "viem";
+import { type Hex, keccak256, stringToHex } from "viem";
 
 export type SecureMode = "paillier" | "masking";
 
@@ -173,9 +173,6 @@ export function openCellAggregate(
   for (let j = 0; j < length; j++) out[j] = aggregate.sum[j]! / config.scale - count * config.maxAbs;
   return out;
 }
-
-/** Hex form of a commitment input, for logs. */
-export const hexOf = (bytes: Uint8Array): Hex => bytesToHex(bytes);
 
 // ---------------------------------------------------------------------------------------------- wire forms (JSON)
 
