@@ -67,7 +67,7 @@ describe("topology", () => {
     const noMain = defaultConfig();
     noMain.chains[0].modules = ["xchain", "governance", "identity"];
     expect(() => parseTopology(noMain)).toThrow(
-      "chain cell-871f18803ffffff carries the edge module but the main chain does not",
+      "chain cell-871f18a0cffffff carries the edge module but the main chain does not",
     );
     const none = defaultConfig();
     for (const chain of none.chains) chain.modules = chain.modules.filter((m: string) => m !== "edge");

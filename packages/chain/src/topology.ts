@@ -210,6 +210,24 @@ export const topologySchema = z
           revocationPollMs: z.number().int().min(50).max(60_000).default(500),
         })
         .prefault({}),
+      /** The city and fleet simulator (apps/sim, docs/simulator.md) that `amc up` starts unless --no-sim. */
+      sim: z
+        .object({
+          port: portSchema.default(8093),
+          /** A SUMO .net.xml: a path, or a file name in ../shared/vectors/road-networks beside the repository. */
+          network: z.string().min(1).default("sumo_A10KW_osm.net.xml"),
+          /** builtin: the simulator's own car-following; sumo: SUMO (Debian package sumo) through TraCI. */
+          engine: z.enum(["builtin", "sumo"]).default("builtin"),
+          vehicles: z.number().int().min(1).max(500).default(12),
+          /** CAMs per second per vehicle (ETSI EN 302 637-2 allows 1–10 Hz). */
+          camHz: z.number().min(0.1).max(10).default(10),
+          seed: z.number().int().min(0).default(1),
+          /** Mean seconds between simulated hazards (an accident or black ice that passing vehicles report). */
+          hazardEverySeconds: z.number().min(5).max(86_400).default(45),
+          /** Mean seconds between a vehicle's data-object uploads (owned vehicles only). */
+          uploadEverySeconds: z.number().min(5).max(86_400).default(90),
+        })
+        .prefault({}),
     }),
   })
   .superRefine((topology, ctx) => {
