@@ -20,7 +20,8 @@ let output = "";
 
 function startUp(): Promise<void> {
   output = "";
-  up = spawn(process.execPath, [amc, "up", "--config", config, "--home", join(home, "state")], {
+  // Without the simulator: this suite drives its own vehicles (tests/web.e2e.test.ts runs the simulated fleet).
+  up = spawn(process.execPath, [amc, "up", "--no-sim", "--config", config, "--home", join(home, "state")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   up.stdout?.on("data", (chunk) => {

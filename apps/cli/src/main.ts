@@ -20,7 +20,9 @@ import { up } from "./up.js";
 const usage = `amc: run and inspect a local AutoMobile Chain consortium
 
 usage:
-  amc up [--fresh] [--no-services]       start chains, contracts and services (Ctrl-C stops)
+  amc up [--fresh] [--no-services] [--no-sim]
+                                         start chains, contracts, services, the dashboard and the simulator
+                                         (Ctrl-C stops; --no-sim: without the simulated fleet)
   amc down                               stop what \`amc up\` started
   amc status [--json]                    chains with their heights, services with their health
   amc xchain send --from <chain> --to <chain> --body <text|0xhex> [--wait] [--json]
@@ -80,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
       json: { type: "boolean", default: false },
       fresh: { type: "boolean", default: false },
       "no-services": { type: "boolean", default: false },
+      "no-sim": { type: "boolean", default: false },
       from: { type: "string" },
       to: { type: "string" },
       body: { type: "string" },
@@ -137,7 +140,12 @@ async function main(argv: string[]): Promise<void> {
   }
   switch (command) {
     case "up":
-      return up({ ...common, fresh: values.fresh ?? false, services: !values["no-services"] });
+      return up({
+        ...common,
+        fresh: values.fresh ?? false,
+        services: !values["no-services"],
+        sim: !values["no-services"] && !values["no-sim"],
+      });
     case "down":
       return down(common);
     case "status":

@@ -16,12 +16,16 @@ export type ServiceSpec = {
   args?: string[];
   /** Started after the services without `after` are healthy (RSUs need the PKI's CA). */
   after?: boolean;
+  /** Started last, once every other service is healthy (the simulator needs the RSUs). */
+  last?: boolean;
+  /** How long `amc up` waits for it to become healthy (default 60 s). */
+  startupTimeoutMs?: number;
 };
 
 const appEntry = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 
-export function serviceSpecs(topology: Topology): ServiceSpec[] {
-  const { host, gateway, relayer, validators, pki } = topology.services;
+export function serviceSpecs(topology: Topology, options: { sim?: boolean } = {}): ServiceSpec[] {
+  const { host, gateway, relayer, validators, pki, sim } = topology.services;
   const base = (port: number) => `http://${host}:${port}`;
   return [
     {
@@ -43,7 +47,7 @@ export function serviceSpecs(topology: Topology): ServiceSpec[] {
       entry: appEntry("gateway/src/main.ts"),
       url: base(gateway.port),
       healthUrl: `${base(gateway.port)}/health`,
-      description: "cloud API (/docs for OpenAPI, /v1/chains, /v1/governance/members)",
+      description: "cloud API and the dashboard (/ for the dashboard, /docs for OpenAPI)",
     },
     {
       name: "pki",
@@ -62,6 +66,20 @@ export function serviceSpecs(topology: Topology): ServiceSpec[] {
       args: ["--rsu", rsu.name],
       after: true,
     })),
+    ...(options.sim && rsuSpecs(topology).length > 0
+      ? [
+          {
+            name: "sim",
+            entry: appEntry("sim/src/main.ts"),
+            url: base(sim.port),
+            healthUrl: `${base(sim.port)}/health`,
+            description: `city and fleet simulator: ${sim.vehicles} vehicles on ${sim.network} (${sim.engine})`,
+            last: true,
+            // Producing, enrolling and ticketing the fleet on first start takes a while.
+            startupTimeoutMs: 240_000,
+          },
+        ]
+      : []),
   ];
 }
 

@@ -19,9 +19,10 @@ import {
 } from "@amc/chain";
 import { backoffMs, createLogger, EnvironmentError, errorMessage, sleep, waitFor } from "@amc/utils";
 import { isAlive, readRunFile, removeRunFile, writeRunFile } from "./runfile.js";
+import { ensureDashboard } from "./dashboard.js";
 import { isHealthy, nodeArgsFor, type ServiceSpec, serviceSpecs } from "./services.js";
 
-export type UpOptions = { config: string; home: string; fresh: boolean; services: boolean };
+export type UpOptions = { config: string; home: string; fresh: boolean; services: boolean; sim?: boolean };
 
 type Supervised = { spec: ServiceSpec; child: ChildProcess; restarts: number };
 
@@ -48,7 +49,7 @@ export async function up(options: UpOptions): Promise<void> {
   mkdirSync(paths.home, { recursive: true });
 
   // Preflight every port before starting anything, so a clash costs nothing to undo.
-  const specs = options.services ? serviceSpecs(topology) : [];
+  const specs = options.services ? serviceSpecs(topology, { sim: options.sim ?? true }) : [];
   for (const spec of specs) {
     const port = Number(new URL(spec.url).port);
     if (!(await isPortFree(port, topology.services.host)))
@@ -177,7 +178,7 @@ export async function up(options: UpOptions): Promise<void> {
               return (await isHealthy(spec.healthUrl)) ? true : undefined;
             },
             {
-              timeoutMs: 60_000,
+              timeoutMs: spec.startupTimeoutMs ?? 60_000,
               intervalMs: 200,
               what: `service ${spec.name} to become healthy`,
               fix: `see ${paths.log(spec.name)}`,
@@ -186,7 +187,14 @@ export async function up(options: UpOptions): Promise<void> {
         ),
       );
     // First the chain-side services and the PKI, then the RSUs (they fetch the CA and provision their DIDs).
-    for (const group of [specs.filter((s) => !s.after), specs.filter((s) => s.after)]) {
+    // Last the simulator, which drives its fleet through the RSUs.
+    if (specs.length > 0) await ensureDashboard(logger);
+    for (const group of [
+      specs.filter((s) => !s.after && !s.last),
+      specs.filter((s) => s.after && !s.last),
+      specs.filter((s) => s.last),
+    ]) {
+      if (group.length === 0) continue;
       for (const spec of group) launch(spec, 0);
       writeRunFile(paths.run, runRecord());
       await waitHealthy(group);
@@ -205,6 +213,8 @@ export async function up(options: UpOptions): Promise<void> {
       ...specs.map((s) => `    ${s.name.padEnd(22)} ${s.url.padEnd(24)} ${s.description}`),
       `  contracts: Mailbox ${manifest.chains[topology.chains[0]?.name ?? ""]?.contracts.Mailbox} (same address on every chain)`,
       `  state and logs in ${paths.home}`,
+      "",
+      `  dashboard: http://${topology.services.host}:${topology.services.gateway.port}/   (start with the Map page)`,
       "",
       "  try:  npx amc status",
       `        npx amc xchain send --from ${topology.chains.find((c) => c.role === "main")?.name} --to ${topology.chains.find((c) => c.role === "edge")?.name ?? topology.chains[0]?.name} --body hello --wait`,

@@ -1,4 +1,6 @@
 // The gateway's routes, built as a Fastify instance so tests can `inject` requests without a socket.
+
+import { fileURLToPath } from "node:url";
 import { consortiumAbi } from "@amc/abi";
 import {
   contractAddress,
@@ -16,6 +18,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
 import { registerCredentialRoutes } from "./credentials.js";
+import { registerDashboardRoutes } from "./dashboard.js";
 import { custodianKey, type DataRoutesOptions, registerDataRoutes } from "./data.js";
 import { type FlOptions, registerFlRoutes } from "./fl.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
@@ -31,7 +34,14 @@ export type GatewayOptions = {
   rewards?: Pick<RewardsOptions, "background" | "intervalMs">;
   /** Federated-learning options (Paillier key size, task config, recordings folder); see fl.ts. */
   fl?: Pick<FlOptions, "keyBits" | "config" | "recordingsDir">;
+  /** The built dashboard to serve at `/` (default apps/web/dist of this repository; false: none). */
+  webDir?: string | false;
+  /** The simulator's base URL (default from services.sim). */
+  simUrl?: string;
 };
+
+/** apps/web/dist beside this app: what `npm run web:build` (and `amc up`) builds. */
+export const defaultWebDir = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 export async function buildGateway(
   topology: Topology,
@@ -56,6 +66,8 @@ export async function buildGateway(
         { name: "identity", description: "did:amc resolution" },
         { name: "credentials", description: "issuing and verifying credentials (W3C VC API)" },
         { name: "edge", description: "RSUs of the edge cells (docs/edge.md)" },
+        { name: "dashboard", description: "what the dashboard reads: its configuration, a read-only RPC proxy" },
+        { name: "sim", description: "the city and fleet simulator, proxied (docs/simulator.md)" },
         {
           name: "data",
           description: "vault, consents, consented reads, disclosure log, erasure (docs/data-sharing.md)",
@@ -217,9 +229,19 @@ export async function buildGateway(
   }
 
   const identity = identityServices(topology, manifest);
+  const dashboard = (credentials?: ReturnType<typeof registerCredentialRoutes>) =>
+    registerDashboardRoutes(app, topology, manifest, {
+      identity,
+      credentialsAbout: credentials?.credentialsAbout,
+      audience: credentials?.baseUrl,
+      webDir: options.webDir === false ? undefined : (options.webDir ?? defaultWebDir),
+      simUrl: options.simUrl,
+    });
+  if (!identity) dashboard();
   if (identity) {
     registerIdentityRoutes(app, identity);
     const credentials = registerCredentialRoutes(app, topology, manifest, identity, options.home);
+    dashboard(credentials);
     if (main.modules.includes("data")) {
       const data = await registerDataRoutes(app, topology, manifest, identity, credentials, {
         ...options.data,

@@ -100,6 +100,10 @@ export type CredentialCheck = {
   /** The caller's DID from `Authorization: DID <jwt>`, or a 401 problem. */
   authenticate(request: FastifyRequest): Promise<string>;
   baseUrl: string;
+  /** Credentials this gateway issued about a subject DID, with their status. */
+  credentialsAbout(
+    subject: string,
+  ): { id: string; issuer: string; index: number; status: "active" | "revoked" | "suspended" }[];
 };
 
 const issueBody = z.object({
@@ -497,5 +501,16 @@ export function registerCredentialRoutes(
       };
     },
   );
-  return { verifyOptions, authenticate, baseUrl };
+  const credentialsAbout = (subject: string) =>
+    store.issuers().flatMap((issuer) =>
+      Object.entries(store.load(issuer).credentials)
+        .filter(([, entry]) => entry.subjects.includes(subject))
+        .map(([id, entry]) => ({
+          id,
+          issuer,
+          index: entry.index,
+          status: entry.revoked ? ("revoked" as const) : entry.suspended ? ("suspended" as const) : ("active" as const),
+        })),
+    );
+  return { verifyOptions, authenticate, baseUrl, credentialsAbout };
 }

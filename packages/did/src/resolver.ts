@@ -254,6 +254,23 @@ export class RegistryIndex {
     }
   }
 
+  /** Ids whose current controller is `controller` (after every controller change), oldest first. */
+  async controlledBy(controller: Address): Promise<Hex[]> {
+    await this.sync();
+    const wanted = controller.toLowerCase();
+    const ids: Hex[] = [];
+    for (const [id, events] of this.byId) {
+      let current: string | undefined;
+      let deactivated = false;
+      for (const event of events) {
+        if (event.kind === "created" || event.kind === "controllerChanged") current = event.controller.toLowerCase();
+        if (event.kind === "deactivated") deactivated = true;
+      }
+      if (current === wanted && !deactivated) ids.push(id);
+    }
+    return ids;
+  }
+
   readonly history: HistorySource = async (id) => {
     await this.sync();
     return [...(this.byId.get(id) ?? [])];

@@ -78,6 +78,7 @@ export async function localTopology(
         batchMaxDelayMs: 500,
         checkpointIntervalMs: 5_000,
       },
+      sim: { port: await freePort() },
     },
   };
   return parseTopology(raw, "test topology");
