@@ -18,6 +18,7 @@ const stand: FleetApi = {
       rejected: 0,
       handovers: 0,
       uploads: 0,
+      readsRefused: 0,
       reads: 0,
       eventsConfirmed: 0,
       rejectedBy: {},
