@@ -56,8 +56,11 @@ export async function ensureDashboard(logger: Logger, root = webRoot): Promise<v
     child.once("exit", resolve);
   });
   if (code !== 0)
-    throw new EnvironmentError(`building the dashboard failed: ${output.join("").trim().split("\n").slice(-8).join("\n")}`, {
-      fix: "npm run web:build shows the whole error",
-    });
+    throw new EnvironmentError(
+      `building the dashboard failed: ${output.join("").trim().split("\n").slice(-8).join("\n")}`,
+      {
+        fix: "npm run web:build shows the whole error",
+      },
+    );
   console.log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

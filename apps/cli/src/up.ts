@@ -18,8 +18,8 @@ import {
   writeManifest,
 } from "@amc/chain";
 import { backoffMs, createLogger, EnvironmentError, errorMessage, sleep, waitFor } from "@amc/utils";
-import { isAlive, readRunFile, removeRunFile, writeRunFile } from "./runfile.js";
 import { ensureDashboard } from "./dashboard.js";
+import { isAlive, readRunFile, removeRunFile, writeRunFile } from "./runfile.js";
 import { isHealthy, nodeArgsFor, type ServiceSpec, serviceSpecs } from "./services.js";
 
 export type UpOptions = { config: string; home: string; fresh: boolean; services: boolean; sim?: boolean };
