@@ -6,10 +6,11 @@
 // epochs, and the language switch. Screenshots go to test-artifacts/screenshots/.
 //
 // Needs Chromium (Debian: `apt-get install chromium`); under CI=true its absence fails the run.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { devPrivateKey, freePort, freePortRange } from "@amc/chain";
 import { createOwnerToken } from "@amc/data";
 import { kidFor, type PrivateJwk } from "@amc/did";
@@ -20,6 +21,7 @@ import { hexToBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+const run = promisify(execFile);
 const INSTALL_HINT = "apt-get install chromium";
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const onCi = process.env.CI === "true";
@@ -318,11 +320,33 @@ describe.runIf(available || onCi)("the dashboard in Chromium, on the running pla
     await shot("token");
   }, 120_000);
 
-  it("fl: the federated-learning task", async () => {
+  it("fl: the simulated vehicles' driving signals train a federated round, shown on the page", async () => {
+    // The simulator writes every vehicle's OBD-II signals each minute; `amc fl round --from-sim` trains on them.
+    const obd = join(home, "state", "sim", "obd");
+    await waitFor(
+      async () => (existsSync(obd) && readdirSync(obd).some((f) => f.endsWith(".csv")) ? true : undefined),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1000,
+        what: "the simulator's OBD files",
+      },
+    );
+    const { stdout } = await run(
+      process.execPath,
+      [amc, "fl", "round", "--from-sim", "--config", config, "--home", join(home, "state"), "--json"],
+      { timeout: 180_000 },
+    );
+    const round = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
+      simulatedVehicles: number;
+      rounds: { round: number; modelHash: string }[];
+    };
+    expect(round.simulatedVehicles).toBeGreaterThan(0);
+    expect(round.rounds[0]?.modelHash).toMatch(/^0x[0-9a-f]{64}$/);
     await open("fl");
     await page.getByTestId("fl-task").waitFor({ timeout: 30_000 });
+    await page.getByTestId("fl-round-row").first().waitFor({ timeout: 30_000 });
     await shot("fl");
-  }, 60_000);
+  }, 240_000);
 
   it("the language switch turns the interface into Chinese and back", async () => {
     await open("network");

@@ -5,7 +5,7 @@
 // FLRegistry; the model owner then publishes the round. `--attack overflow` makes one vehicle bypass its encoder
 // (an out-of-range plaintext): its cell's aggregate fails the overflow check and is dropped, with the reason on the
 // ledger. `model` re-verifies a published model against the hash FLRegistry holds.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flRegistryAbi } from "@amc/abi";
 import {
@@ -19,11 +19,13 @@ import {
 } from "@amc/chain";
 import { paillier } from "@amc/crypto";
 import {
+  addVehicleTraces,
   encodedToJson,
   encodeUpdate,
   type FlTaskConfig,
   modelFromBytes,
   modelHashOf,
+  parseObdCsv,
   platformData,
   vehicleUpdate,
 } from "@amc/fl";
@@ -36,6 +38,8 @@ export type FlCliOptions = Common & {
   attack?: string | undefined;
   round?: string | undefined;
   out?: string | undefined;
+  /** Add the city simulator's vehicles (their OBD CSVs in <home>/sim/obd) as clients. */
+  fromSim?: boolean;
 };
 
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -119,12 +123,25 @@ export async function flRound(options: FlCliOptions): Promise<void> {
   const publicKey = paillier.publicKeyFromJson(task.publicKey);
   const pool = new paillier.RandomnessPool(publicKey);
   const data = platformData(config, join(repoRoot, "../shared/vectors/driving-obd2"));
+  let simulated = 0;
+  if (options.fromSim) {
+    const dir = join(ctx.paths.home, "sim", "obd");
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".csv")) : [];
+    if (files.length === 0)
+      throw new InvalidInputError(`no driving signals of the simulator in ${dir}`, {
+        fix: "start the platform with the simulator (`npm start`) and let it drive a minute (it writes them every 60 s)",
+      });
+    simulated = addVehicleTraces(
+      data,
+      files.map((f) => parseObdCsv(readFileSync(join(dir, f), "utf8"), `sim:${f.replace(/\.csv$/, "")}`)),
+    );
+  }
   const vehicles = data.clients.map((_, i) => i).filter((i) => (data.clients[i]?.n ?? 0) > 0);
   const log = (line: string) => {
     if (!options.json) console.log(line);
   };
   log(
-    `task ${config.name} (${task.taskId.slice(0, 10)}…): ${vehicles.length} vehicles over ${rsus.length} RSUs, ${config.secure.mode} aggregation, rule ${config.rule.kind}, m = ${config.minContributors}`,
+    `task ${config.name} (${task.taskId.slice(0, 10)}…): ${vehicles.length} vehicles${options.fromSim ? ` (${simulated} from the city simulator)` : ""} over ${rsus.length} RSUs, ${config.secure.mode} aggregation, rule ${config.rule.kind}, m = ${config.minContributors}`,
   );
   const results: unknown[] = [];
   for (let n = 0; n < rounds; n++) {
@@ -173,7 +190,10 @@ export async function flRound(options: FlCliOptions): Promise<void> {
     task = await call<TaskStatus>(`${ctx.base}/v1/fl/task`);
   }
   await pool.stop();
-  if (options.json) console.log(stringify({ taskId: task.taskId, rounds: results }));
+  if (options.json)
+    console.log(
+      stringify({ taskId: task.taskId, vehicles: vehicles.length, simulatedVehicles: simulated, rounds: results }),
+    );
 }
 
 /** `amc fl status`: the task's rounds as FLRegistry records them. */

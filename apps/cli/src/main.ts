@@ -56,7 +56,9 @@ usage:
   amc token epochs                       reward epochs: the current one and those computed, committed, claimed
   amc token epoch <n>                    one epoch: root, every account's reward and contributions
   amc token recompute <n>                recompute an epoch from public records; exit 3 if it differs from the root
-  amc fl round [--rounds n] [--attack overflow]   federated rounds of the simulated fleet through the RSUs
+  amc fl round [--rounds n] [--attack overflow] [--from-sim]
+                                         federated rounds of the simulated fleet through the RSUs
+                                         (--from-sim: the city simulator's vehicles train on their own drives too)
   amc fl status                          the task's rounds on FLRegistry (cells, dropped, contributors, F1)
   amc fl model [--round n] [--out file]  download a published model and re-verify it against FLRegistry
   amc token claim --as <owner> [--epoch <n>] [--via <chain>]
@@ -129,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
       rounds: { type: "string" },
       attack: { type: "string" },
       round: { type: "string" },
+      "from-sim": { type: "boolean", default: false },
     },
   });
   const config = values.config ?? defaultTopologyFile;
@@ -337,6 +340,7 @@ async function main(argv: string[]): Promise<void> {
         attack: values.attack,
         round: values.round,
         out: values.out,
+        fromSim: values["from-sim"] ?? false,
       };
       const { flModel, flRound, flStatus } = await import("./fl.js");
       switch (sub) {

@@ -8,6 +8,7 @@ import { type Hex, keccak256, stringToHex } from "viem";
 import { binaryMetrics, type Metrics, type PreparedData, prepareData } from "./evaluate.js";
 import { loadKitRecordings } from "./loader.js";
 import { initParams, type ModelSpec, paramCount, predict, trainSgd } from "./models.js";
+import { cleanWindows, type ObdTrace, resampleTrace, standardize, windowize } from "./obd.js";
 import { type CloudRule, clipL2, combine, l2norm } from "./robust.js";
 import type { SecureConfig } from "./secure.js";
 
@@ -52,6 +53,25 @@ export function platformData(config: FlTaskConfig, recordingsDir?: string): Prep
     genEvalVehicles: config.data.genEvalVehicles,
     genDurationS: config.data.genDurationS,
   });
+}
+
+/**
+ * Adds vehicles whose driving signals come from elsewhere (the city simulator's fleet, apps/sim, writes one
+ * KIT-format CSV per vehicle): each trace is windowed, cleaned of quality-flagged windows and standardised with the
+ * platform data's own standardiser (so every vehicle trains in the same feature space as the model owner evaluates
+ * in), and becomes one more client. Traces too short for a window add nothing. Returns the number added.
+ */
+export function addVehicleTraces(data: PreparedData, traces: readonly ObdTrace[]): number {
+  let added = 0;
+  for (const trace of traces) {
+    const clean = cleanWindows(windowize(resampleTrace(trace)));
+    if (clean.n === 0) continue;
+    const z = standardize(clean, data.standardizer);
+    data.clients.push({ X: z.X, y: z.y, n: z.n, d: z.d });
+    data.clientNames.push(trace.name);
+    added++;
+  }
+  return added;
 }
 
 /** A vehicle's step: train from the global model on its own windows, return the clipped update. */
