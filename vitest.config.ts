@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "tests/**/*.test.ts"],
+    // The dashboard is built once, before suites that start whole platforms run side by side.
+    globalSetup: ["tests/setup/build-dashboard.ts"],
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 120_000,

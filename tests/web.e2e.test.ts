@@ -6,7 +6,7 @@
 // epochs, and the language switch. Screenshots go to test-artifacts/screenshots/.
 //
 // Needs Chromium (Debian: `apt-get install chromium`); under CI=true its absence fails the run.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +46,7 @@ type SimFile = {
   insurer?: { did: string; key: PrivateJwk; umbralSk: `0x${string}` };
 };
 type SimState = {
+  engine: string;
   vehicles: { id: string; did: string; lat: number; lon: number; connected: boolean }[];
   counters: Record<string, number>;
 };
@@ -60,9 +61,11 @@ async function startPlatform(): Promise<void> {
   services.edge.basePort = await freePortRange(4);
   services.edge.checkpointIntervalMs = 5_000;
   services.edge.batchMaxDelayMs = 500;
-  // A lighter fleet than the default (2 cores run the whole platform and a browser).
+  // A lighter fleet than the default (2 cores run the whole platform and a browser), driven by SUMO through TraCI
+  // where SUMO is installed (always under CI: .ci/run installs it), by the builtin engine otherwise.
   services.sim = {
     port: await freePort(),
+    engine: SUMO ? "sumo" : "builtin",
     vehicles: 8,
     camHz: 2,
     hazardEverySeconds: 15,
@@ -109,6 +112,8 @@ const number = async (testId: string) =>
   Number(((await page.getByTestId(testId).textContent()) ?? "").replace(/[^0-9.]/g, ""));
 
 const available = CHROMIUM !== undefined;
+const SUMO = spawnSync("sumo", ["--version"]).status === 0;
+if (onCi && !SUMO) throw new Error("SUMO is required under CI: apt-get install sumo");
 
 describe.runIf(available || onCi)("the dashboard in Chromium, on the running platform with the simulator", () => {
   beforeAll(async () => {
@@ -181,6 +186,7 @@ describe.runIf(available || onCi)("the dashboard in Chromium, on the running pla
       what: "vehicles on the map",
     });
     const before = await json<SimState>("/v1/sim/state");
+    expect(before.engine).toBe(SUMO ? "sumo" : "builtin");
     const positions = async () =>
       page.locator("[data-testid^='vehicle-']").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("transform")));
     const a = await positions();

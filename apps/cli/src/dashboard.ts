@@ -2,9 +2,9 @@
 // source file before the gateway starts, so `npm install && npm start` serves the current dashboard with no extra
 // step. The build takes a few seconds and runs only when a source changed.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnvironmentError, type Logger } from "@amc/utils";
 
@@ -34,7 +34,10 @@ export async function ensureDashboard(logger: Logger, root = webRoot): Promise<v
   if (!dashboardStale(root)) return;
   let vite: string;
   try {
-    vite = createRequire(join(root, "package.json")).resolve("vite/bin/vite.js");
+    // vite's exports do not include its bin: find the package, then its "bin" entry.
+    const manifest = createRequire(join(root, "package.json")).resolve("vite/package.json");
+    const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin?: { vite?: string } }).bin?.vite ?? "bin/vite.js";
+    vite = join(dirname(manifest), bin);
   } catch {
     if (existsSync(join(root, "dist", "index.html"))) {
       logger.warn("the dashboard's sources changed but vite is not installed; serving the previous build");

@@ -26,6 +26,9 @@ export type UpOptions = { config: string; home: string; fresh: boolean; services
 
 type Supervised = { spec: ServiceSpec; child: ChildProcess; restarts: number };
 
+/** Services the platform runs without when they cannot start (the simulator: it only drives traffic). */
+const optional = (spec: ServiceSpec) => spec.last === true;
+
 function lastLines(path: string, count = 5): string {
   try {
     return readFileSync(path, "utf8").trimEnd().split("\n").slice(-count).join("\n");
@@ -77,6 +80,7 @@ export async function up(options: UpOptions): Promise<void> {
 
   const anvils: AnvilInstance[] = [];
   const supervised = new Map<string, Supervised>();
+  const abandoned = new Set<string>();
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -142,7 +146,7 @@ export async function up(options: UpOptions): Promise<void> {
       const entry = { spec, child, restarts };
       supervised.set(spec.name, entry);
       child.once("exit", (code, signal) => {
-        if (stopping) return;
+        if (stopping || abandoned.has(spec.name)) return;
         logger.warn("service exited; restarting", { service: spec.name, code, signal, log: logPath });
         void sleep(backoffMs(restarts, 500, 10_000)).then(() => {
           if (!stopping) {
@@ -197,7 +201,24 @@ export async function up(options: UpOptions): Promise<void> {
       if (group.length === 0) continue;
       for (const spec of group) launch(spec, 0);
       writeRunFile(paths.run, runRecord());
-      await waitHealthy(group);
+      if (!group.some(optional)) {
+        await waitHealthy(group);
+        continue;
+      }
+      try {
+        await waitHealthy(group);
+      } catch (error) {
+        // The platform is whole without the simulator: say why it did not start, and carry on without it.
+        for (const spec of group) {
+          abandoned.add(spec.name);
+          supervised.get(spec.name)?.child.kill("SIGTERM");
+          supervised.delete(spec.name);
+          console.warn(
+            `the ${spec.name} service did not start, so the platform runs without it: ${errorMessage(error)} (log: ${paths.log(spec.name)})`,
+          );
+        }
+        writeRunFile(paths.run, runRecord());
+      }
     }
 
     const heights = await Promise.all(topology.chains.map((c) => publicClientFor(c).getBlockNumber()));
@@ -210,7 +231,9 @@ export async function up(options: UpOptions): Promise<void> {
           `    ${c.name.padEnd(22)} ${c.role.padEnd(5)} id ${String(c.chainId).padEnd(6)} ${c.rpcUrl.padEnd(24)} block ${heights[i]}${c.h3Cell ? `  (H3 ${c.h3Cell})` : ""}`,
       ),
       "  services",
-      ...specs.map((s) => `    ${s.name.padEnd(22)} ${s.url.padEnd(24)} ${s.description}`),
+      ...specs
+        .filter((s) => !abandoned.has(s.name))
+        .map((s) => `    ${s.name.padEnd(22)} ${s.url.padEnd(24)} ${s.description}`),
       `  contracts: Mailbox ${manifest.chains[topology.chains[0]?.name ?? ""]?.contracts.Mailbox} (same address on every chain)`,
       `  state and logs in ${paths.home}`,
       "",
