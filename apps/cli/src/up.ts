@@ -169,15 +169,13 @@ export async function up(options: UpOptions): Promise<void> {
     const waitHealthy = (group: ServiceSpec[]) =>
       Promise.all(
         group.map(async (spec) => {
-          // The probe reports a service that exited before it was healthy (waitFor retries thrown errors, so the
-          // failure is a value): a restart loop of the optional simulator ends here too.
+          // The probe reports a service that exited before it was healthy as a value (waitFor retries thrown errors).
           const outcome = await waitFor(
             async () => {
               const entry = supervised.get(spec.name);
-              if (
-                entry &&
-                ((entry.child.exitCode !== null && entry.restarts === 0) || (optional(spec) && entry.restarts > 0))
-              )
+              // Required services are restarted until healthy (a transient failure at start recovers); the optional
+              // simulator is given up on at its first exit.
+              if (optional(spec) && entry && (entry.child.exitCode !== null || entry.restarts > 0))
                 return { exited: lastLines(paths.log(spec.name), 1) };
               return (await isHealthy(spec.healthUrl)) ? { exited: undefined } : undefined;
             },
