@@ -133,13 +133,20 @@ class SumoTraffic implements SumoTrafficEngine {
         if (this.options.within) routeOptions.within = this.options.within;
         const routeId = `r${this.routeCounter++}`;
         await this.client.addRoute(routeId, randomRoute(this.net, this.rng, routeOptions));
-        await this.client.addVehicle(id, {
-          routeId,
-          typeId: this.rng() < 0.15 ? "sporty" : "car",
-          departLane: "best",
-          departPos: "random_free",
-          departSpeed: "max",
-        });
+        try {
+          await this.client.addVehicle(id, {
+            routeId,
+            typeId: this.rng() < 0.15 ? "sporty" : "car",
+            departLane: "best",
+            departPos: "random_free",
+            departSpeed: "max",
+          });
+        } catch (error) {
+          // Not in the id list yet still in SUMO: teleporting after a jam, or waiting for a free insertion spot.
+          // It comes back by itself; it is not a new vehicle.
+          if (!/already exists/.test(errorMessage(error))) throw error;
+          this.seen.add(id);
+        }
       }
       const snaps = await this.client.vehicleSnapshots(ids);
       const time = Math.round(this.time * 1e6) / 1e6;
