@@ -259,7 +259,18 @@ describe.runIf(available || onCi)("the dashboard in Chromium, on the running pla
     await page.getByTestId("lifecycle-state").waitFor({ timeout: 20_000 });
     expect(await page.getByTestId("lifecycle-state").textContent()).toMatch(/Produced|Registered/);
     await page.getByText("VehicleProduced").first().waitFor();
-    await shot("identity");
+    // A vehicle sold to the owner: the sale in its history, the owner's access grant to the insurer among its
+    // credentials (issued through the gateway, so its status list is the gateway's), active.
+    const sim = JSON.parse(readFileSync(join(home, "state", "sim", "state.json"), "utf8")) as SimFile;
+    const owned = sim.vehicles.find((v) => v.owned && v.consent);
+    if (!owned) throw new Error("the simulator made no owned vehicle with a consent");
+    await page.getByTestId("did-input").fill(owned.did);
+    await page.getByTestId("did-search").click();
+    await page.getByText("VehicleTransferred").first().waitFor({ timeout: 20_000 });
+    const grant = page.getByTestId("credential-row").filter({ hasText: "AccessGrantCredential" });
+    await grant.first().waitFor({ timeout: 20_000 });
+    expect(await grant.first().getByTestId("credential-status").textContent()).toMatch(/active/i);
+    await shot("identity", true);
   }, 60_000);
 
   it("data: the owner sees the insurer's reads; revoking the consent on the page makes the next read fail", async () => {
@@ -377,6 +388,7 @@ describe.runIf(available || onCi)("the dashboard in Chromium, on the running pla
   }, 60_000);
 });
 
-describe.skipIf(available || onCi)("the dashboard in Chromium", () => {
-  it.skip(`needs Chromium: ${INSTALL_HINT}`, () => {});
-});
+if (!available && !onCi)
+  describe("the dashboard in Chromium", () => {
+    it.skip(`needs Chromium: ${INSTALL_HINT}`, () => {});
+  });

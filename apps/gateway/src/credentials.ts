@@ -61,6 +61,9 @@ const issuerStateSchema = z.object({
       revoked: z.boolean(),
       suspended: z.boolean(),
       subjects: z.array(z.string()).default([]),
+      /** The credential's type and when it was issued (Unix s); absent in files written before they were kept. */
+      type: z.string().optional(),
+      issuedAt: z.number().int().optional(),
     }),
   ),
 });
@@ -101,9 +104,14 @@ export type CredentialCheck = {
   authenticate(request: FastifyRequest): Promise<string>;
   baseUrl: string;
   /** Credentials this gateway issued about a subject DID, with their status. */
-  credentialsAbout(
-    subject: string,
-  ): { id: string; issuer: string; index: number; status: "active" | "revoked" | "suspended" }[];
+  credentialsAbout(subject: string): {
+    id: string;
+    issuer: string;
+    type: string | null;
+    issuedAt: number | null;
+    index: number;
+    status: "active" | "revoked" | "suspended";
+  }[];
 };
 
 const issueBody = z.object({
@@ -361,7 +369,14 @@ export function registerCredentialRoutes(
       const subjects = Object.entries(body.credential.credentialSubject)
         .filter(([k, v]) => (k === "id" || k === "vehicle") && typeof v === "string" && v.startsWith("did:"))
         .map(([, v]) => String(v));
-      state.credentials[id] = { index, revoked: false, suspended: false, subjects };
+      state.credentials[id] = {
+        index,
+        revoked: false,
+        suspended: false,
+        subjects,
+        type,
+        issuedAt: Math.floor(Date.now() / 1000),
+      };
       store.save(state);
       return { verifiableCredential: envelopeCredential(jwt), id, format: body.options.format };
     },
@@ -508,6 +523,8 @@ export function registerCredentialRoutes(
         .map(([id, entry]) => ({
           id,
           issuer,
+          type: entry.type ?? null,
+          issuedAt: entry.issuedAt ?? null,
           index: entry.index,
           status: entry.revoked ? ("revoked" as const) : entry.suspended ? ("suspended" as const) : ("active" as const),
         })),

@@ -35,6 +35,9 @@ const DEV_DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 export type CredentialRecord = {
   id: string;
   issuer: string;
+  type: string | null;
+  /** Unix seconds. */
+  issuedAt: number | null;
   index: number;
   status: "active" | "revoked" | "suspended";
 };

@@ -242,9 +242,9 @@ export type VehicleIdentity = {
   };
   credentials: {
     id: string;
-    type: string | string[];
+    type: string | string[] | null;
     issuer: string | { id: string };
-    issuedAt?: string | number;
+    issuedAt?: string | number | null;
     validFrom?: string;
     status: string;
   }[];

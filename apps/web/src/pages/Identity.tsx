@@ -177,7 +177,11 @@ function Vehicle({ did }: { did: string }) {
             </thead>
             <tbody>
               {v.credentials.map((c) => {
-                const types = Array.isArray(c.type) ? c.type.filter((x) => x !== "VerifiableCredential") : [c.type];
+                const types = Array.isArray(c.type)
+                  ? c.type.filter((x) => x !== "VerifiableCredential")
+                  : c.type
+                    ? [c.type]
+                    : ["—"];
                 const issuer = typeof c.issuer === "string" ? c.issuer : c.issuer.id;
                 const issued = c.issuedAt ?? c.validFrom;
                 return (
