@@ -160,6 +160,18 @@ describe.runIf(available || onCi)("the dashboard in Chromium, on the running pla
     expect(asset).toBeDefined();
     expect((await fetch(`${base}${asset}`)).headers.get("cache-control")).toContain("immutable");
     expect((await fetch(`${base}/assets/..%2f..%2fpackage.json`)).status).toBeGreaterThanOrEqual(400);
+    // `amc status` lists the simulator that `amc up` started, healthy.
+    const { stdout } = await run(process.execPath, [
+      amc,
+      "status",
+      "--config",
+      config,
+      "--home",
+      join(home, "state"),
+      "--json",
+    ]);
+    const status = JSON.parse(stdout) as { services: { name: string; healthy: boolean }[] };
+    expect(status.services.find((s) => s.name === "sim")).toEqual(expect.objectContaining({ healthy: true }));
   });
 
   it("network: every chain with a growing height, the members, live cross-chain messages", async () => {

@@ -62,8 +62,14 @@ export async function status(options: Common): Promise<StatusReport> {
       return { name: chain.name, role: chain.role, chainId: chain.chainId, rpcUrl: chain.rpcUrl, blockNumber };
     }),
   );
+  // The simulator is listed when `amc up` started it (it is optional: --no-sim, or it could not start).
+  const started = readRunFile(platformPaths(options.home).run)?.children.map((c) => c.name) ?? [];
   const services = await Promise.all(
-    serviceSpecs(topology).map(async (s) => ({ name: s.name, url: s.url, healthy: await isHealthy(s.healthUrl) })),
+    serviceSpecs(topology, { sim: started.includes("sim") }).map(async (s) => ({
+      name: s.name,
+      url: s.url,
+      healthy: await isHealthy(s.healthUrl),
+    })),
   );
   const report = { chains, services };
   if (options.json) console.log(stringify(report));
