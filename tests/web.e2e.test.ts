@@ -53,18 +53,23 @@ type SimState = {
 const json = async <T>(path: string): Promise<T> => (await (await fetch(`${base}${path}`)).json()) as T;
 
 async function startPlatform(): Promise<void> {
-  // The default topology, on free ports so that it runs beside the other suites.
+  // The default topology, on free ports so that it runs beside the other suites. Services bind late (after the
+  // deployment): their ports come from one block below Linux's ephemeral range, where no connection's local end
+  // can take them meanwhile; chains bind at once on OS-assigned ports.
   const topology = JSON.parse(readFileSync(join(root, "amc.config.json"), "utf8"));
-  for (const chain of topology.chains) chain.rpcUrl = `http://127.0.0.1:${await freePort()}`;
   const services = topology.services;
-  for (const name of ["gateway", "relayer", "validators", "pki"]) services[name].port = await freePort();
-  services.edge.basePort = await freePortRange(4);
+  const rsus = 2 * topology.chains.filter((c: { role: string }) => c.role === "edge").length;
+  let next = await freePortRange(5 + rsus);
+  for (const chain of topology.chains) chain.rpcUrl = `http://127.0.0.1:${await freePort()}`;
+  for (const name of ["gateway", "relayer", "validators", "pki"]) services[name].port = next++;
+  const simPort = next++;
+  services.edge.basePort = next;
   services.edge.checkpointIntervalMs = 5_000;
   services.edge.batchMaxDelayMs = 500;
   // A lighter fleet than the default (2 cores run the whole platform and a browser), driven by SUMO through TraCI
   // where SUMO is installed (always under CI: .ci/run installs it), by the builtin engine otherwise.
   services.sim = {
-    port: await freePort(),
+    port: simPort,
     engine: SUMO ? "sumo" : "builtin",
     vehicles: 8,
     camHz: 2,

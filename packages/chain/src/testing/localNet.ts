@@ -34,6 +34,13 @@ export async function localTopology(
   chains: LocalNetChain[] = defaultLocalNetChains,
   options: { blockTimeSeconds?: number; batchSize?: number; epochSeconds?: number } = {},
 ): Promise<Topology> {
+  // The services' ports (and the RSUs') from one block below Linux's ephemeral range: they bind late (after the
+  // deployment), and a port the OS handed out as free can meanwhile be taken by some outgoing connection's local
+  // end. Chains bind at once and keep OS-assigned ports.
+  const rsus = 2 * chains.filter((c) => c.role === "edge").length;
+  let next = await freePortRange(5 + rsus);
+  const take = () => next++;
+  const [gateway, relayer, validators, pki, sim] = [take(), take(), take(), take(), take()];
   const raw = {
     network: "test",
     keys: "dev",
@@ -67,18 +74,18 @@ export async function localTopology(
     token: { epochSeconds: options.epochSeconds ?? 7 * 86_400, halvingEpochs: 104 },
     services: {
       host: "127.0.0.1",
-      gateway: { port: await freePort() },
-      relayer: { port: await freePort(), batchSize: options.batchSize ?? 20, pollIntervalMs: 100 },
-      validators: { port: await freePort(), pollIntervalMs: 100 },
-      pki: { port: await freePort() },
+      gateway: { port: gateway },
+      relayer: { port: relayer, batchSize: options.batchSize ?? 20, pollIntervalMs: 100 },
+      validators: { port: validators, pollIntervalMs: 100 },
+      pki: { port: pki },
       // RSUs take basePort, basePort + 1, ...: below the ephemeral range, so a restart finds them free again.
       edge: {
-        basePort: await freePortRange(2 * chains.filter((c) => c.role === "edge").length),
+        basePort: next,
         rsusPerCell: 2,
         batchMaxDelayMs: 500,
         checkpointIntervalMs: 5_000,
       },
-      sim: { port: await freePort() },
+      sim: { port: sim },
     },
   };
   return parseTopology(raw, "test topology");
