@@ -326,9 +326,9 @@ describe("verifyProofInBrowser agrees with verifyMessageProof on anvil", () => {
     expect(browser.ok || browser.detail).toContain("has no assertionMethod P-256 key");
   });
 
-  it("accepts a mis-checksummed address, which the Node verifier cannot ABI-encode", async () => {
-    // The schema admits any 20-byte hex address; viem refuses to encode a mixed-case one whose checksum is wrong, so
-    // the Node verifier throws where the browser's, which normalises addresses, checks the proof.
+  it("accepts a mis-checksummed address in both verifiers", async () => {
+    // The schema admits any 20-byte hex address in any letter case; both verifiers normalise it before use (viem
+    // refuses to encode a mixed-case address whose checksum is wrong).
     const proof = copy(proofOf(batch, 2));
     const swapped = [...proof.batch.submitter.slice(2)].map((c) =>
       c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
@@ -336,7 +336,7 @@ describe("verifyProofInBrowser agrees with verifyMessageProof on anvil", () => {
     proof.batch.submitter = `0x${swapped.join("")}`;
     expect(isAddress(proof.batch.submitter)).toBe(false);
     const { node, browser } = await both(proof);
-    expect(node).toMatch(/^threw /);
+    expect(node).toBe("ok");
     expect(browser).toBe("ok");
   });
 

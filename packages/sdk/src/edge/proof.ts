@@ -19,6 +19,7 @@ import {
   bytesToHex,
   ContractFunctionRevertedError,
   ContractFunctionZeroDataError,
+  getAddress,
   type Hex,
   hexToBytes,
   isAddress,
@@ -44,9 +45,13 @@ const hex32 = hexOf(32);
 const anyHex = z.custom<Hex>((v) => typeof v === "string" && v.length % 2 === 0 && v.length > 2 && isHex(v), {
   message: "must be 0x and an even number of hex digits",
 });
-const address = z.custom<Address>((v) => typeof v === "string" && isAddress(v, { strict: false }), {
-  message: "must be a 20-byte address",
-});
+// Any 20-byte hex address, whatever its letter case: normalised to the checksummed form (viem refuses to encode a
+// mixed-case address whose checksum is wrong, which would otherwise throw instead of verifying).
+const address = z
+  .custom<Address>((v) => typeof v === "string" && isAddress(v, { strict: false }), {
+    message: "must be a 20-byte address",
+  })
+  .transform((v) => getAddress(v.toLowerCase()));
 const uint = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** The JSON form of a message proof, version 1. Times are Unix ms; numbers are JSON numbers. */
