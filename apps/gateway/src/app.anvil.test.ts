@@ -35,11 +35,12 @@ describe("gateway", () => {
 
   it("lists the consortium's members with their roles from the chain", async () => {
     const { members } = (await app.inject({ method: "GET", url: "/v1/governance/members" })).json() as {
-      members: { address: string; name: string; roles: string[] }[];
+      members: { address: string; name: string; roles: string[]; roleNames: string[] }[];
     };
     expect(members.map((m) => m.name)).toEqual(["Member 0", "Member 1", "Member 2"]);
     expect(members[0]?.address).toBe(net.topology.governance.members[0]?.address);
     expect(members[0]?.roles).toHaveLength(1);
+    expect(members.map((m) => m.roleNames)).toEqual(net.topology.governance.members.map((m) => m.roles));
   });
 
   it("lists the RSUs of every edge cell, reporting them unhealthy while none runs", async () => {

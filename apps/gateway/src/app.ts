@@ -1,7 +1,6 @@
 // The gateway's routes, built as a Fastify instance so tests can `inject` requests without a socket.
 
 import { fileURLToPath } from "node:url";
-import { consortiumAbi } from "@amc/abi";
 import {
   contractAddress,
   type DeploymentManifest,
@@ -18,7 +17,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isHex } from "viem";
 import { registerCredentialRoutes } from "./credentials.js";
-import { registerDashboardRoutes } from "./dashboard.js";
+import { consortiumMembers, registerDashboardRoutes } from "./dashboard.js";
 import { custodianKey, type DataRoutesOptions, registerDataRoutes } from "./data.js";
 import { type FlOptions, registerFlRoutes } from "./fl.js";
 import { identityServices, registerIdentityRoutes } from "./identity.js";
@@ -144,28 +143,10 @@ export async function buildGateway(
 
   app.get(
     "/v1/governance/members",
-    { schema: { tags: ["governance"], summary: "Consortium members and their roles, read from the main chain" } },
-    async () => {
-      const client = clients.get(main.name)!;
-      const consortium = contractAddress(manifest, main.name, "Consortium");
-      const addresses = await client.readContract({ address: consortium, abi: consortiumAbi, functionName: "members" });
-      const members = await Promise.all(
-        addresses.map(async (address) => {
-          const [member, roles] = await Promise.all([
-            client.readContract({ address: consortium, abi: consortiumAbi, functionName: "member", args: [address] }),
-            client.readContract({ address: consortium, abi: consortiumAbi, functionName: "rolesOf", args: [address] }),
-          ]);
-          return {
-            address,
-            name: member.name,
-            metadataURI: member.metadataURI,
-            joinedAt: Number(member.joinedAt),
-            roles,
-          };
-        }),
-      );
-      return { members };
-    },
+    { schema: { tags: ["governance"], summary: "Consortium members and their roles (ids and names), from main" } },
+    async () => ({
+      members: await consortiumMembers(clients.get(main.name)!, contractAddress(manifest, main.name, "Consortium")),
+    }),
   );
 
   app.get<{ Params: { chain: string; id: string } }>(

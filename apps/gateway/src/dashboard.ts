@@ -180,6 +180,29 @@ function registerStatic(app: FastifyInstance, webDir: string): void {
     app.get(`/${file}`, hide, async (_request, reply) => send(reply, file, false));
 }
 
+const roleByHash = new Map<Hex, string>(roleNames.map((name) => [keccak256(stringToHex(name)), name]));
+
+/** The consortium's members read from the chain: roles as the contract's ids (keccak256 of the name) and by name. */
+export async function consortiumMembers(client: ChainPublicClient, consortium: Address) {
+  const addresses = await client.readContract({ address: consortium, abi: consortiumAbi, functionName: "members" });
+  return Promise.all(
+    addresses.map(async (address) => {
+      const [member, roles] = await Promise.all([
+        client.readContract({ address: consortium, abi: consortiumAbi, functionName: "member", args: [address] }),
+        client.readContract({ address: consortium, abi: consortiumAbi, functionName: "rolesOf", args: [address] }),
+      ]);
+      return {
+        address,
+        name: member.name,
+        metadataURI: member.metadataURI,
+        joinedAt: Number(member.joinedAt),
+        roles,
+        roleNames: roles.map((r) => roleByHash.get(r) ?? r),
+      };
+    }),
+  );
+}
+
 export function registerDashboardRoutes(
   app: FastifyInstance,
   topology: Topology,
@@ -198,22 +221,14 @@ export function registerDashboardRoutes(
   if (options.webDir && existsSync(join(options.webDir, "index.html"))) registerStatic(app, options.webDir);
 
   // --- configuration -------------------------------------------------------------------------------------------
-  const roleOf = new Map(roleNames.map((name) => [keccak256(stringToHex(name)), name]));
-  const members = async () => {
-    if (!has(main, "Consortium")) return [];
-    const client = clientOf(main);
-    const consortium = contractAddress(manifest, main.name, "Consortium");
-    const addresses = await client.readContract({ address: consortium, abi: consortiumAbi, functionName: "members" });
-    return Promise.all(
-      addresses.map(async (address) => {
-        const [member, roles] = await Promise.all([
-          client.readContract({ address: consortium, abi: consortiumAbi, functionName: "member", args: [address] }),
-          client.readContract({ address: consortium, abi: consortiumAbi, functionName: "rolesOf", args: [address] }),
-        ]);
-        return { address, name: member.name, roles: roles.map((r) => roleOf.get(r) ?? r) };
-      }),
-    );
-  };
+  const members = async () =>
+    has(main, "Consortium")
+      ? (await consortiumMembers(clientOf(main), contractAddress(manifest, main.name, "Consortium"))).map((m) => ({
+          address: m.address,
+          name: m.name,
+          roles: m.roleNames,
+        }))
+      : [];
   let simAttached: { at: number; value: boolean } = { at: 0, value: false };
   const simIsAttached = async () => {
     if (Date.now() - simAttached.at > 3000) {

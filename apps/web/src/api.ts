@@ -103,8 +103,15 @@ export type ChainInfo = {
   contracts: Record<string, Address>;
 };
 
-/** A member as /v1/governance/members answers it; roles are Consortium role ids (keccak256 of the role name). */
-export type Member = { address: Address; name: string; metadataURI: string; joinedAt: number; roles: (Hex | number)[] };
+/** A member as /v1/governance/members answers it: role ids (keccak256 of the name) and, in the same order, names. */
+export type Member = {
+  address: Address;
+  name: string;
+  metadataURI: string;
+  joinedAt: number;
+  roles: Hex[];
+  roleNames: string[];
+};
 
 export type XchainMessage = {
   id: Hex;
@@ -369,18 +376,3 @@ export type FlTask = {
   baseModelHash: Hex | null;
   rounds: FlRound[];
 };
-
-/** Role ids of the Consortium contract, in packages/chain/src/topology.ts roleNames order. */
-export const ROLE_NAMES = [
-  "OEM",
-  "SUPPLIER",
-  "RSU_OPERATOR",
-  "REGULATOR",
-  "INSURER",
-  "BANK",
-  "ENERGY",
-  "CERTIFICATE_AUTHORITY",
-  "VALIDATOR_OPERATOR",
-  "MOBILITY_PROVIDER",
-] as const;
-export type RoleName = (typeof ROLE_NAMES)[number];

@@ -2,20 +2,12 @@
 // live cross-chain messages, and relayer and RSU health derived from them (a message pending long means the relayer
 // or the destination's validators are behind).
 import { useRef } from "react";
-import { keccak256, stringToHex } from "viem";
-import { type ChainInfo, getJson, type Member, ROLE_NAMES, type RsuInfo, type XchainMessage } from "../api.js";
+import { type ChainInfo, getJson, type Member, type RsuInfo, type XchainMessage } from "../api.js";
 import { Age, Badge, Card, EmptyRow, ErrorBox, HashText, Loading, Page } from "../components/ui.js";
 import { formatNumber, formatTime } from "../format.js";
 import { useNow, usePoll } from "../hooks.js";
 import type { MessageKey } from "../i18n.js";
 import { useLocale } from "../locale.js";
-
-/** Consortium.rolesOf answers role ids as keccak256 of the role's name. */
-const ROLE_BY_HASH = new Map<string, string>(ROLE_NAMES.map((name) => [keccak256(stringToHex(name)), name]));
-/** The role's name from its id (a bytes32 hash, or an index in older answers). */
-function roleName(role: string | number): string | undefined {
-  return typeof role === "number" ? ROLE_NAMES[role] : ROLE_BY_HASH.get(role.toLowerCase());
-}
 
 /** A message pending longer than this counts against the relayer's health. */
 const RELAY_SLA_SECONDS = 60;
@@ -90,7 +82,7 @@ function ChainCard({ chain, lastChange, now }: { chain: ChainInfo; lastChange?: 
 }
 
 export default function Network() {
-  const { t, locale } = useLocale();
+  const { t, tOr, locale } = useLocale();
   const now = useNow(1000);
   const chains = usePoll("chains", (signal) => getJson<{ chains: ChainInfo[] }>("/v1/chains", { signal }), 1500);
   const members = usePoll(
@@ -192,14 +184,11 @@ export default function Network() {
                       <HashText value={m.address} />
                     </td>
                     <td>
-                      {m.roles.map((r) => {
-                        const name = roleName(r);
-                        return (
-                          <Badge key={r} tone="muted">
-                            {name ? t(`role.${name}` as MessageKey) : String(r).slice(0, 10)}
-                          </Badge>
-                        );
-                      })}
+                      {m.roleNames.map((name) => (
+                        <Badge key={name} tone="muted">
+                          {tOr(`role.${name}`, name.startsWith("0x") ? name.slice(0, 10) : name)}
+                        </Badge>
+                      ))}
                     </td>
                     <td className="small">{m.joinedAt ? formatTime(m.joinedAt, locale) : "—"}</td>
                   </tr>
